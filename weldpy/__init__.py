@@ -1,0 +1,28 @@
+"""weldpy: lazy NumPy / pandas / ML pipelines fused into one Weld-style IR program.
+
+The top-level API only: configuration, counters, the error hierarchy and the IR package.
+"""
+
+from weldpy import backends, ir
+from weldpy.config import config, stats
+from weldpy.errors import (
+    WeldError,
+    WeldRuntimeError,
+    WeldSyntaxError,
+    WeldTypeError,
+    WeldUnsupportedError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "WeldError",
+    "WeldRuntimeError",
+    "WeldSyntaxError",
+    "WeldTypeError",
+    "WeldUnsupportedError",
+    "backends",
+    "config",
+    "ir",
+    "stats",
+]

@@ -137,10 +137,13 @@ class Node:
         h = getattr(self, "_hash", None)
         return h if h is not None else hash_node(self)
 
-    def __repr__(self) -> str:
+    def __str__(self) -> str:
         from weldpy.ir.printer import pretty
 
-        return f"<{type(self).__name__} {pretty(self)}>"
+        return pretty(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self}>"
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -422,7 +425,7 @@ def _push_or_compare(u, v, stack) -> bool:
     if isinstance(u, tuple) and u and isinstance(u[0], Node):
         if not isinstance(v, tuple) or len(u) != len(v):
             return False
-        stack.extend(zip(u, v))
+        stack.extend(zip(u, v, strict=True))
         return True
     return _leaf_key(u) == _leaf_key(v)
 

@@ -7,6 +7,7 @@ loop of updates becomes a long chain of lets) are walked without hitting the rec
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 
 from weldpy.ir.exprs import Ident, Lambda, Let, Node, child_fields, node_children
@@ -20,7 +21,7 @@ def rebuild(node: Node, new_children: list[Node]) -> Node:
     Returns ``node`` itself when nothing changed. The copy keeps annotations and source
     position, not the checked type (a rebuilt node must be checked again)."""
     old = node_children(node)
-    if len(old) == len(new_children) and all(a is b for a, b in zip(old, new_children)):
+    if len(old) == len(new_children) and all(map(operator.is_, old, new_children)):
         return node
     kwargs = {}
     it = iter(new_children)

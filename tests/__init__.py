@@ -1,0 +1,1 @@
+"""weldpy tests; shared hypothesis strategies live in tests.strategies."""
