@@ -34,16 +34,18 @@ def call_deep(fn: Callable[..., T], *args, **kwargs) -> T:
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 
-    if sys.getrecursionlimit() < _RECURSION_LIMIT:
-        sys.setrecursionlimit(_RECURSION_LIMIT)
+    # The limit is process-wide: raise it while the deep thread runs, then restore it.
     with _lock:
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
         old_size = threading.stack_size(_STACK_BYTES)
         try:
             thread = threading.Thread(target=target, name="weldpy-deep")
             thread.start()
         finally:
             threading.stack_size(old_size)
-    thread.join()
+        thread.join()
+        sys.setrecursionlimit(old_limit)
     if "error" in box:
         raise box["error"]
     return box["value"]
