@@ -47,7 +47,8 @@ PROGRAMS = {
 
 def _same(got, want) -> bool:
     if isinstance(want, list):
-        return [(k.decode() if isinstance(k, bytes) else k, int(v)) for k, v in got] == want
+        # tovec of dict[vec[i8], i64]: (int8 array, i64) pairs, sorted by key bytes
+        return [(k.tobytes().decode(), int(v)) for k, v in got] == want
     if isinstance(want, tuple):
         return all(_same(g, w) for g, w in zip(got, want, strict=True))
     return np.allclose(got, want, rtol=1e-9, atol=0)
