@@ -9,3 +9,4 @@ with ``weldpy.config``, which ``weldpy.ir.compile`` asks by name at each call.
 from weldpy.config import register_backend
 
 register_backend("interp", "weldpy.backends.interp")
+register_backend("llvm", "weldpy.backends.llvm")

@@ -1,0 +1,128 @@
+"""The LLVM backend (the default): a typed program -> native code for the host CPU.
+
+``prepare(typed_lambda)`` generates LLVM IR (``codegen`` and the ``rules_*`` modules),
+compiles it through the compile cache (``jit.cached_library``: memory, then disk, then
+LLVM), and returns ``run(canonical_args) -> canonical result``: arguments are packed without
+copies (``abi``), the entry function runs with the GIL released (ctypes), a failing check
+raises its ``WeldError``, and result buffers become NumPy arrays without copies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import pathlib
+
+import numpy as np
+
+from weldpy.backends.llvm import (
+    builders,
+    rules_control,
+    rules_data,
+    rules_loops,
+    rules_scalar,
+    runtime_ir,
+)
+from weldpy.backends.llvm.abi import Packer, Unpacker
+from weldpy.backends.llvm.codegen import ENTRY, SITES, SITES_LEN, lower_program, read_sites
+from weldpy.backends.llvm.jit import cached_library
+from weldpy.backends.llvm.layout import numpy_dtype
+from weldpy.config import count
+from weldpy.deepstack import call_deep
+from weldpy.errors import (
+    WeldIndexError,
+    WeldRuntimeError,
+    WeldValueError,
+    WeldZeroDivisionError,
+)
+from weldpy.ir import exprs as E
+from weldpy.ir import printer, udf
+from weldpy.ir import types as T
+from weldpy.ir.traverse import preorder
+
+assert builders and rules_control and rules_data and rules_loops and rules_scalar  # rules
+
+_ERRORS = {"index": WeldIndexError, "zero_division": WeldZeroDivisionError,
+           "value": WeldValueError, "runtime": WeldRuntimeError}
+
+
+def _source_digest() -> str:
+    """A digest of this backend's code: a cached program is stale when the generator that
+    made it changed, even within one weldpy version."""
+    h = hashlib.sha256()
+    for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    return h.hexdigest()
+
+
+_GENERATOR = _source_digest()
+_VOIDP = ctypes.c_void_p
+
+
+def _imports(typed: E.Lambda) -> dict[str, int]:
+    """Native UDF symbols the program calls, by address (resolved at every load)."""
+    out = {}
+    for node in preorder(typed):
+        if isinstance(node, E.CUDF) and udf.native_address(node.name) is not None:
+            out[f"weldpy_udf_{node.name}"] = udf.native_address(node.name)
+    return out
+
+
+class Runner:
+    """One loaded program: call it with canonical arguments."""
+
+    def __init__(self, typed: E.Lambda):
+        self.params = T.Struct(tuple(p.ty for p in typed.params))
+        self.result = typed.body.ty
+        key = f"llvm {_GENERATOR}\n{printer.pretty(typed)}"
+        self.library = cached_library(
+            key, lambda: call_deep(lower_program, typed),
+            (ENTRY, SITES, SITES_LEN, *runtime_ir.EXPORTED), imports=_imports(typed))
+        lib = self.library
+        self._main = lib.cfunc(ENTRY, None, _VOIDP, _VOIDP, _VOIDP)
+        self._free_all = lib.cfunc("weld_rt_free_all", None, _VOIDP)
+        self._unlink = lib.cfunc("weld_rt_unlink", None, _VOIDP)
+        self._blocks = lib.cfunc("weld_rt_blocks", ctypes.c_int64, _VOIDP, _VOIDP,
+                                 ctypes.c_int64)
+        length = ctypes.c_int64.from_address(lib.address(SITES_LEN)).value
+        self.sites = read_sites(ctypes.string_at(lib.address(SITES), length))
+        self._args_dtype = numpy_dtype(self.params)
+        self._result_dtype = numpy_dtype(self.result)
+
+    def __call__(self, args: tuple):
+        packer = Packer()
+        packed = np.zeros((), dtype=self._args_dtype)
+        packer.write(self.params, args, packed)
+        result = np.zeros((), dtype=self._result_dtype)
+        ctx = np.zeros(runtime_ir.CTX_WORDS, dtype=np.int64)
+        sentinel = ctx.ctypes.data + 8 * runtime_ir.SENTINEL
+        ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = sentinel
+        try:
+            self._main(packed.ctypes.data, result.ctypes.data, ctx.ctypes.data)
+            count("loops_executed", int(ctx[runtime_ir.LOOPS_EXECUTED]))
+            count("bytes_allocated", int(ctx[runtime_ir.BYTES_ALLOCATED]))
+            self._raise_if_failed(ctx)
+            return Unpacker(self._live_blocks(ctx), self._unlink).read(self.result, result)
+        finally:
+            self._free_all(ctx.ctypes.data)
+
+    def _live_blocks(self, ctx: np.ndarray) -> dict[int, int]:
+        n = self._blocks(ctx.ctypes.data, None, 0)
+        pairs = np.zeros((n, 2), dtype=np.int64)
+        self._blocks(ctx.ctypes.data, pairs.ctypes.data, n)
+        return {int(a): int(s) for a, s in pairs}
+
+    def _raise_if_failed(self, ctx: np.ndarray) -> None:
+        site = int(ctx[runtime_ir.ERROR])
+        if site == 0:
+            return
+        details = int(ctx[runtime_ir.DETAIL0]), int(ctx[runtime_ir.DETAIL1])
+        if site == runtime_ir.MEMORY_SITE:
+            raise MemoryError(f"weldpy: could not allocate {details[0]} bytes")
+        found = self.sites[site - 1]
+        raise _ERRORS[found.kind](found.message.format(*details))
+
+
+def prepare(typed: E.Lambda):
+    """A callable running ``typed`` natively: ``run(canonical_args) -> canonical result``."""
+    return Runner(typed)

@@ -1,0 +1,157 @@
+"""Lowering of loops and builders: For (with its iterators), NewBuilder, Merge, Result.
+
+A ``for`` becomes a counted loop ``i = 0 .. n-1`` whose loop-carried value is the builder;
+the body lambda is inlined with ``b``, ``i`` and the element bound. Each builder kind
+is a ``BuilderRules`` entry in ``BUILDERS`` (``builders``, ``dicts``), so the loop does not
+know what it builds; the parallel runtime (issue 5) replaces the loop driver, not the rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from llvmlite import ir
+
+from weldpy.backends.llvm import runtime_ir
+from weldpy.backends.llvm.codegen import RULES, Codegen
+from weldpy.backends.llvm.layout import I64, mem_type, value_type
+from weldpy.backends.llvm.rules_data import vec_parts
+from weldpy.errors import WeldUnsupportedError
+from weldpy.ir import exprs as E
+from weldpy.ir import types as T
+
+# builder type class -> rules with new(cg, node, ty, arg), merge(cg, node, ty, b, v),
+# result(cg, node, ty, b); filled by the builder modules
+BUILDERS: dict[type, object] = {}
+
+
+def builder_rules(ty: T.Type):
+    rules = BUILDERS.get(type(ty))
+    if rules is None:
+        raise WeldUnsupportedError(f"llvm backend: builder {ty} is not supported")
+    return rules
+
+
+@dataclass
+class Bounds:
+    """One iterator, evaluated: where its elements are and how many there are."""
+
+    node: E.Iter
+    data: ir.Value | None  # the vector's data pointer (None for rangeiter)
+    start: ir.Value
+    stride: ir.Value
+    count: ir.Value
+
+
+def _ceil_div(b, distance, stride):
+    return b.sdiv(b.add(distance, b.sub(stride, ir.Constant(I64, 1))), stride)
+
+
+def _vector_bounds(cg: Codegen, it: E.Iter) -> Bounds:
+    b = cg.builder
+    data, length = vec_parts(cg, cg.lower(it.data))
+    if it.start is None:
+        return Bounds(it, data, ir.Constant(I64, 0), ir.Constant(I64, 1), length)
+    start, end, stride = cg.lower(it.start), cg.lower(it.end), cg.lower(it.stride)
+    zero = ir.Constant(I64, 0)
+    ok = b.and_(b.and_(b.icmp_signed(">=", start, zero), b.icmp_signed("<=", start, end)),
+                b.and_(b.icmp_signed("<=", end, length), b.icmp_signed(">", stride, zero)))
+    cg.check(ok, "index", "iter(v, {0}, {1}, stride) out of range for the vector", it,
+             (start, end))
+    return Bounds(it, data, start, stride, _ceil_div(b, b.sub(end, start), stride))
+
+
+def _range_bounds(cg: Codegen, it: E.Iter) -> Bounds:
+    b = cg.builder
+    start, end, stride = cg.lower(it.start), cg.lower(it.end), cg.lower(it.stride)
+    zero = ir.Constant(I64, 0)
+    cg.check(b.icmp_signed("!=", stride, zero), "value",
+             "rangeiter({0}, {1}, 0): the stride must not be 0", it, (start, end))
+    up = b.icmp_signed(">", stride, zero)
+    distance = b.select(up, b.sub(end, start), b.sub(start, end))
+    step = b.select(up, stride, b.sub(zero, stride))
+    count = _ceil_div(b, distance, step)
+    count = b.select(b.icmp_signed(">", count, zero), count, zero)
+    return Bounds(it, None, start, stride, count)
+
+
+def _element(cg: Codegen, bounds: Bounds, i: ir.Value) -> ir.Value:
+    """The element of iteration ``i`` in its memory form (fields of a zipped struct)."""
+    b = cg.builder
+    position = b.add(bounds.start, b.mul(i, bounds.stride))
+    if bounds.data is None:
+        return position
+    elem = bounds.node.ty
+    ptr = cg.element_ptr(elem, bounds.data, position)
+    return b.load(ptr, typ=mem_type(elem))
+
+
+def _check_zip(cg: Codegen, node: E.For, all_bounds: list[Bounds]) -> None:
+    b, first = cg.builder, all_bounds[0].count
+    for other in all_bounds[1:]:
+        cg.check(b.icmp_signed("==", first, other.count), "value",
+                 "for: zipped iterators have different lengths {0} and {1}", node,
+                 (first, other.count))
+
+
+def lower_loop(cg: Codegen, node: E.For, body) -> ir.Value:
+    """A counted loop over ``node``'s iterators; ``body(builder, i, elem)`` emits one
+    iteration and returns the next builder value. Returns the final builder."""
+    b = cg.builder
+    all_bounds = [(_range_bounds if it.kind is E.IterKind.RANGE else _vector_bounds)(cg, it)
+                  for it in node.iters]
+    _check_zip(cg, node, all_bounds)
+    initial = cg.lower(node.builder)
+    n = all_bounds[0].count
+    pre = b.block
+    header, loop_body = b.append_basic_block("for.head"), b.append_basic_block("for.body")
+    done = b.append_basic_block("for.end")
+    b.branch(header)
+    b.position_at_end(header)
+    i = b.phi(I64, "i")
+    state = b.phi(value_type(node.builder.ty), "builder")
+    i.add_incoming(ir.Constant(I64, 0), pre)
+    state.add_incoming(initial, pre)
+    b.cbranch(b.icmp_signed("<", i, n), loop_body, done)
+    b.position_at_end(loop_body)
+    elems = [_element(cg, bounds, i) for bounds in all_bounds]
+    if len(elems) == 1:
+        elem = cg.from_mem(node.iters[0].ty, elems[0])
+    else:
+        elem = ir.Constant(value_type(T.Struct(tuple(it.ty for it in node.iters))),
+                           ir.Undefined)
+        for k, e in enumerate(elems):
+            elem = b.insert_value(elem, e, k)
+    after = body(state, i, elem)
+    i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
+    state.add_incoming(after, b.block)
+    b.branch(header)
+    b.position_at_end(done)
+    loops = runtime_ir.ctx_word(b, cg.func.ctx, runtime_ir.LOOPS_EXECUTED)
+    b.store(b.add(b.load(loops, typ=I64), ir.Constant(I64, 1)), loops)
+    return state
+
+
+def _for(cg: Codegen, node: E.For):
+    func = cg.lower(node.func)
+    return lower_loop(cg, node, lambda state, i, elem: cg.apply(func, [state, i, elem]))
+
+
+def _new_builder(cg: Codegen, node: E.NewBuilder):
+    arg = None if node.arg is None else cg.lower(node.arg)
+    return builder_rules(node.type_).new(cg, node, node.type_, arg)
+
+
+def _merge(cg: Codegen, node: E.Merge):
+    builder = cg.lower(node.builder)
+    value = cg.lower(node.value)
+    ty = node.builder.ty
+    return builder_rules(ty).merge(cg, node, ty, builder, value)
+
+
+def _result(cg: Codegen, node: E.Result):
+    ty = node.builder.ty
+    return builder_rules(ty).result(cg, node, ty, cg.lower(node.builder))
+
+
+RULES.update({E.For: _for, E.NewBuilder: _new_builder, E.Merge: _merge, E.Result: _result})
