@@ -1,12 +1,14 @@
 """Fixtures of the backend tests: every test that takes ``run`` runs once per backend in
-``BACKENDS`` (add "llvm" here when that backend is built)."""
+``BACKENDS`` (``WELDPY_TEST_BACKENDS=interp,llvm`` by default; cuda joins when built)."""
+
+import os
 
 import pytest
 
 from weldpy.config import config
 from weldpy.ir.program import compile
 
-BACKENDS = ["interp"]
+BACKENDS = os.environ.get("WELDPY_TEST_BACKENDS", "interp,llvm").split(",")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,6 +2,7 @@
 lookup, optlookup, keyexists, len, slice, sort, tovec, compare, strings, let scoping,
 closures, assert, cudf. Expected answers come from plain Python/NumPy."""
 
+import ctypes
 import functools
 
 import numpy as np
@@ -187,13 +188,40 @@ def test_assert(run):
         run("|x: i32| assert(x > 0)", 0)
 
 
+class _Vec(ctypes.Structure):
+    _fields_ = [("data", ctypes.POINTER(ctypes.c_double)), ("len", ctypes.c_int64)]
+
+
+_I64P = ctypes.POINTER(ctypes.c_int64)
+
+
+@ctypes.CFUNCTYPE(None, _I64P, _I64P, _I64P)
+def _native_add(a, b, out):  # Weld's convention: arguments and result by pointer
+    out[0] = a[0] + b[0] * 2
+
+
+_scaled = []  # keeps the native result's memory alive until the program copied it
+
+
+@ctypes.CFUNCTYPE(None, ctypes.POINTER(_Vec), ctypes.POINTER(ctypes.c_double),
+                  ctypes.POINTER(_Vec))
+def _native_scale(v, k, out):
+    values = np.ctypeslib.as_array(v[0].data, (v[0].len,)) * k[0]
+    _scaled.append(values)
+    out[0].data = values.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+    out[0].len = len(values)
+
+
 def test_cudf_calls_the_registered_function(run):
-    udf.register("wp_test_add", lambda a, b: a + b * 2)
-    udf.register("wp_test_scale", lambda v, k: v * k)
+    udf.register("wp_test_add", lambda a, b: a + b * 2,
+                 native=ctypes.cast(_native_add, ctypes.c_void_p).value)
+    udf.register("wp_test_scale", lambda v, k: v * k,
+                 native=ctypes.cast(_native_scale, ctypes.c_void_p).value)
     try:
         assert run("|x: i64| cudf[wp_test_add, i64](x, 5L)", 1) == 11
         got = run("|v: vec[f64]| cudf[wp_test_scale, vec[f64]](v, 2.0)", np.array([1.0, 2.0]))
         np.testing.assert_array_equal(got, [2.0, 4.0])
+        assert got.flags.owndata or got.base is not None
     finally:
         udf.unregister("wp_test_add")
         udf.unregister("wp_test_scale")

@@ -1,10 +1,11 @@
-"""The calling convention (IR.md's table): every accepted argument form, every rejected one
-with a WeldTypeError naming the parameter, and every result form."""
+"""The calling convention (IR.md's table), on every backend: every accepted argument form,
+every rejected one with a WeldTypeError naming the parameter, and every result form."""
 
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from tests.backends.conftest import BACKENDS
 from weldpy.config import config, stats
 from weldpy.errors import WeldTypeError, WeldValueError
 from weldpy.ir import parse_type
@@ -12,10 +13,10 @@ from weldpy.ir.program import compile
 from weldpy.runtime.marshal import to_canonical, to_user
 
 
-@pytest.fixture(autouse=True)
-def interp():
-    with config(backend="interp"):
-        yield
+@pytest.fixture(autouse=True, params=BACKENDS)
+def backend(request):
+    with config(backend=request.param):
+        yield request.param
 
 
 def ident(ty):

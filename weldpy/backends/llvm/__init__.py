@@ -23,7 +23,9 @@ from weldpy.backends.llvm import (
     rules_scalar,
     runtime_ir,
 )
-from weldpy.backends.llvm.abi import Packer, Unpacker
+from weldpy.backends.llvm import dicts as _dict_rules  # noqa: F401  (registers the dict rules)
+from weldpy.backends.llvm import sort as _sort_rule  # noqa: F401  (registers E.Sort)
+from weldpy.backends.llvm.abi import Packer, Unpacker, address
 from weldpy.backends.llvm.codegen import ENTRY, SITES, SITES_LEN, lower_program, read_sites
 from weldpy.backends.llvm.jit import cached_library
 from weldpy.backends.llvm.layout import numpy_dtype
@@ -95,21 +97,23 @@ class Runner:
         packer.write(self.params, args, packed)
         result = np.zeros((), dtype=self._result_dtype)
         ctx = np.zeros(runtime_ir.CTX_WORDS, dtype=np.int64)
-        sentinel = ctx.ctypes.data + 8 * runtime_ir.SENTINEL
-        ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = sentinel
+        at = address(ctx)
+        ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = at + 8 * runtime_ir.SENTINEL
         try:
-            self._main(packed.ctypes.data, result.ctypes.data, ctx.ctypes.data)
+            self._main(address(packed), address(result), at)
             count("loops_executed", int(ctx[runtime_ir.LOOPS_EXECUTED]))
             count("bytes_allocated", int(ctx[runtime_ir.BYTES_ALLOCATED]))
             self._raise_if_failed(ctx)
-            return Unpacker(self._live_blocks(ctx), self._unlink).read(self.result, result)
+            return Unpacker(self._live_blocks(at), self._unlink).read(self.result, result)
         finally:
-            self._free_all(ctx.ctypes.data)
+            self._free_all(at)
 
-    def _live_blocks(self, ctx: np.ndarray) -> dict[int, int]:
-        n = self._blocks(ctx.ctypes.data, None, 0)
+    def _live_blocks(self, ctx: int) -> dict[int, int]:
+        n = self._blocks(ctx, None, 0)
+        if n == 0:
+            return {}
         pairs = np.zeros((n, 2), dtype=np.int64)
-        self._blocks(ctx.ctypes.data, pairs.ctypes.data, n)
+        self._blocks(ctx, address(pairs), n)
         return {int(a): int(s) for a, s in pairs}
 
     def _raise_if_failed(self, ctx: np.ndarray) -> None:
@@ -118,7 +122,9 @@ class Runner:
             return
         details = int(ctx[runtime_ir.DETAIL0]), int(ctx[runtime_ir.DETAIL1])
         if site == runtime_ir.MEMORY_SITE:
-            raise MemoryError(f"weldpy: could not allocate {details[0]} bytes")
+            asked = details[0] % (1 << 64)
+            what = f"{asked} bytes" if asked <= runtime_ir.MAX_BYTES else "a size that overflows"
+            raise MemoryError(f"weldpy: a program could not allocate {what}")
         found = self.sites[site - 1]
         raise _ERRORS[found.kind](found.message.format(*details))
 

@@ -5,6 +5,8 @@ one struct laid out as ``layout`` says; arrays are passed by pointer, never copi
 run, the result is read back: a vector whose data is the start of one of the run's blocks is
 handed to NumPy without a copy (``weldpy.runtime.buffers``); one that points anywhere else
 (an input, a constant, the middle of a block) is copied. Every block not handed out is freed.
+Dicts: an argument goes in as its pairs (``dicts.import_value`` builds the table); a result
+is read from the table's slots (``hashtable``'s layout).
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from weldpy.backends.llvm.layout import numpy_dtype
 from weldpy.errors import WeldUnsupportedError
 from weldpy.ir import types as T
 from weldpy.runtime.buffers import OwnedBlock, copy_out
+from weldpy.runtime.values import WeldDict
+
+
+def _view(address: int, dtype: np.dtype, count: int) -> np.ndarray:
+    """``count`` items at ``address``, viewed (valid until the run's memory is freed)."""
+    raw = (ctypes.c_char * (count * dtype.itemsize)).from_address(address)
+    return np.frombuffer(raw, dtype=dtype, count=count)
+
+
+def address(array: np.ndarray) -> int:
+    """The data address of ``array`` (cheaper than ``array.ctypes.data``)."""
+    return array.__array_interface__["data"][0]
 
 
 class Packer:
@@ -34,6 +48,8 @@ class Packer:
         elif isinstance(ty, T.Struct):
             for i, f in enumerate(ty.fields):
                 self.write(f, value[i], dest[f"f{i}"])
+        elif isinstance(ty, T.Dict):
+            dest[()] = self.dict(ty, value)
         else:
             raise WeldUnsupportedError(f"llvm backend: cannot pass a {ty} argument yet")
 
@@ -42,12 +58,20 @@ class Packer:
         if isinstance(ty.elem, T.Scalar):
             array = np.ascontiguousarray(value)
             self.keep.append(array)
-            return array.ctypes.data, len(array)
+            return address(array), len(array)
         items = np.zeros(len(value), dtype=numpy_dtype(ty.elem))
         for i, item in enumerate(value):
             self.write(ty.elem, item, items[i:i + 1].reshape(()))
         self.keep.append(items)
-        return items.ctypes.data, len(items)
+        return address(items), len(items)
+
+    def dict(self, ty: T.Dict, value: WeldDict) -> int:
+        """The address of ``{pairs, n}``: the entries as a ``vec[{K, V}]``, from which the
+        entry code builds the table (``dicts.import_value``)."""
+        pairs = self.vec(T.Vec(T.Struct((ty.key, ty.value))), value.items())
+        head = np.array(pairs, dtype=np.uint64)
+        self.keep.append(head)
+        return address(head)
 
 
 class Unpacker:
@@ -65,6 +89,8 @@ class Unpacker:
             return self.vec(ty, int(raw["ptr"]), int(raw["len"]))
         if isinstance(ty, T.Struct):
             return tuple(self.read(f, raw[f"f{i}"]) for i, f in enumerate(ty.fields))
+        if isinstance(ty, T.Dict):
+            return self.dict(ty, int(raw))
         raise WeldUnsupportedError(f"llvm backend: cannot return a {ty} yet")
 
     def vec(self, ty: T.Vec, address: int, length: int):
@@ -73,6 +99,17 @@ class Unpacker:
         if isinstance(ty.elem, T.Scalar):
             return items
         return [self.read(ty.elem, items[i]) for i in range(length)]
+
+    def dict(self, ty: T.Dict, table: int) -> WeldDict:
+        """The table at ``table`` (``hashtable``'s layout) read into a ``WeldDict``."""
+        entries, mask, _ = _view(table, np.dtype(np.uint64), 3).tolist()
+        dtype = numpy_dtype(T.Struct((T.U64, ty.key, ty.value)))
+        slots = _view(entries, dtype, mask + 1)
+        slots = slots[slots["f0"] != 0]
+        out = WeldDict()
+        for key, value in zip(slots["f1"], slots["f2"], strict=True):
+            out.put(self.read(ty.key, key), self.read(ty.value, value))
+        return out
 
     def _array(self, address: int, dtype: np.dtype, length: int, adopt: bool) -> np.ndarray:
         size = self.blocks.get(address)

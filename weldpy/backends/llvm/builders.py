@@ -42,7 +42,7 @@ class Appender:
         state = cg.entry_alloca(_STATE)
         cap = ir.Constant(I64, _INITIAL_CAPACITY) if hint is None else b.select(
             b.icmp_signed(">", hint, ir.Constant(I64, 0)), hint, ir.Constant(I64, 1))
-        data = cg.alloc(b.mul(cap, ir.Constant(I64, size_of(ty.elem))))
+        data = cg.alloc(cg.array_bytes(cap, size_of(ty.elem)))
         b.store(data, _field(cg, state, 0))
         b.store(ir.Constant(I64, 0), _field(cg, state, 1))
         b.store(cap, _field(cg, state, 2))
@@ -56,7 +56,7 @@ class Appender:
         with b.if_then(b.icmp_signed("==", length, cap), likely=False):
             bigger = b.mul(cap, ir.Constant(I64, 2))
             old = b.load(_field(cg, state, 0), typ=PTR)
-            grown = cg.realloc(old, b.mul(bigger, ir.Constant(I64, size_of(ty.elem))))
+            grown = cg.realloc(old, cg.array_bytes(bigger, size_of(ty.elem)))
             b.store(grown, _field(cg, state, 0))
             b.store(bigger, _field(cg, state, 2))
         data = b.load(_field(cg, state, 0), typ=PTR)

@@ -148,6 +148,16 @@ class Codegen:
         self._check_null(ptr)
         return ptr
 
+    def array_bytes(self, count: ir.Value, item_size: int) -> ir.Value:
+        """``count * item_size``, or an impossible size (allocation then fails with
+        MemoryError) when the product overflows or ``count`` is negative."""
+        b = self.builder
+        mul = self.declare("llvm.umul.with.overflow.i64",
+                           ir.LiteralStructType([I64, I1]), [I64, I64])
+        product = b.call(mul, [count, ir.Constant(I64, item_size)])
+        return b.select(b.extract_value(product, 1), ir.Constant(I64, -1),
+                        b.extract_value(product, 0))
+
     def realloc(self, data: ir.Value, nbytes: ir.Value) -> ir.Value:
         b = self.builder
         ptr = b.call(self.rt["weld_rt_realloc"], [self.func.ctx, data, nbytes])
@@ -236,7 +246,9 @@ def lower_program(typed: E.Lambda) -> str:
     for i, p in enumerate(typed.params):
         slot = cg.builder.gep(args, [ir.Constant(I64, 0), ir.Constant(ir.IntType(32), i)],
                               source_etype=value_type(params))
-        cg.bind(p.name, cg.load(p.ty, slot))
+        from weldpy.backends.llvm.dicts import import_value  # dict params become tables
+
+        cg.bind(p.name, import_value(cg, p.ty, cg.load(p.ty, slot)))
     value = cg.lower(typed.body)
     cg.store(typed.body.ty, value, result)
     cg.builder.ret_void()

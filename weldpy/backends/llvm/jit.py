@@ -258,8 +258,9 @@ class Library:
         if lljit is not None:
             lljit.close()
 
-    def __del__(self):
-        self.close()
+    def __del__(self, _finalizing=sys.is_finalizing):
+        if not _finalizing():  # at exit llvmlite (and sys) may already be torn down
+            self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self._tracker is None else "loaded"

@@ -27,6 +27,7 @@ HEADER = 32
 CTX_WORDS = 8
 ERROR, DETAIL0, DETAIL1, SENTINEL, BYTES_ALLOCATED, LOOPS_EXECUTED = 0, 1, 2, 3, 5, 6
 MEMORY_SITE = -1  # error word for a failed allocation (detail 0: the size asked for)
+MAX_BYTES = 1 << 62  # larger requests fail at once (and size + header cannot wrap)
 
 EXPORTED = ("weld_rt_free_all", "weld_rt_unlink", "weld_rt_blocks")
 
@@ -95,6 +96,8 @@ def _alloc(module, libc):
     """``ptr weld_rt_alloc(ctx, size)``: a new linked block's data, or null (error set)."""
     fn, b = _define(module, "weld_rt_alloc", PTR, [PTR, I64])
     ctx, size = fn.args
+    with b.if_then(b.icmp_unsigned(">", size, ir.Constant(I64, MAX_BYTES)), likely=False):
+        _fail_memory(b, ctx, size)
     block = b.call(libc["malloc"], [b.add(size, ir.Constant(I64, HEADER))])
     with b.if_then(b.icmp_unsigned("==", block, ir.Constant(PTR, None)), likely=False):
         _fail_memory(b, ctx, size)
@@ -109,6 +112,8 @@ def _realloc(module, libc):
     """``ptr weld_rt_realloc(ctx, data, size)``: the block resized (moved, relinked)."""
     fn, b = _define(module, "weld_rt_realloc", PTR, [PTR, PTR, I64])
     ctx, data, size = fn.args
+    with b.if_then(b.icmp_unsigned(">", size, ir.Constant(I64, MAX_BYTES)), likely=False):
+        _fail_memory(b, ctx, size)
     block = b.gep(data, [ir.Constant(I64, -HEADER)], source_etype=I8)
     old = b.load(_header_word(b, block, 2), typ=I64)
     _unlink(b, block)
