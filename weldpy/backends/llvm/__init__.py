@@ -59,6 +59,11 @@ def _source_digest() -> str:
 
 _GENERATOR = _source_digest()
 _VOIDP = ctypes.c_void_p
+_CTX_BYTES = 8 * runtime_ir.CTX_WORDS
+
+
+def _round_up(n: int, to: int = 16) -> int:
+    return (n + to - 1) // to * to
 
 
 def _imports(typed: E.Lambda) -> dict[str, int]:
@@ -88,19 +93,25 @@ class Runner:
                                  ctypes.c_int64)
         length = ctypes.c_int64.from_address(lib.address(SITES_LEN)).value
         self.sites = read_sites(ctypes.string_at(lib.address(SITES), length))
-        self._args_dtype = numpy_dtype(self.params)
-        self._result_dtype = numpy_dtype(self.result)
+        # one zeroed frame per call holds the context, the result and the arguments
+        args_dtype, result_dtype = numpy_dtype(self.params), numpy_dtype(self.result)
+        self._result_at = _CTX_BYTES
+        self._args_at = _round_up(self._result_at + result_dtype.itemsize)
+        self._frame_bytes = self._args_at + args_dtype.itemsize
+        self._args_dtype, self._result_dtype = args_dtype, result_dtype
 
     def __call__(self, args: tuple):
-        packer = Packer()
-        packed = np.zeros((), dtype=self._args_dtype)
-        packer.write(self.params, args, packed)
-        result = np.zeros((), dtype=self._result_dtype)
-        ctx = np.zeros(runtime_ir.CTX_WORDS, dtype=np.int64)
-        at = address(ctx)
+        frame = np.zeros(self._frame_bytes, dtype=np.uint8)
+        at = address(frame)
+        ctx = frame[:_CTX_BYTES].view(np.int64)
         ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = at + 8 * runtime_ir.SENTINEL
+        result = frame[self._result_at:self._result_at + self._result_dtype.itemsize].view(
+            self._result_dtype).reshape(())
+        packed = frame[self._args_at:].view(self._args_dtype).reshape(())
+        packer = Packer()
+        packer.write(self.params, args, packed)
         try:
-            self._main(address(packed), address(result), at)
+            self._main(at + self._args_at, at + self._result_at, at)
             count("loops_executed", int(ctx[runtime_ir.LOOPS_EXECUTED]))
             count("bytes_allocated", int(ctx[runtime_ir.BYTES_ALLOCATED]))
             self._raise_if_failed(ctx)
