@@ -105,9 +105,8 @@ class Runner:
         at = address(frame)
         ctx = frame[:_CTX_BYTES].view(np.int64)
         ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = at + 8 * runtime_ir.SENTINEL
-        result = frame[self._result_at:self._result_at + self._result_dtype.itemsize].view(
-            self._result_dtype).reshape(())
-        packed = frame[self._args_at:].view(self._args_dtype).reshape(())
+        result = np.ndarray((), self._result_dtype, buffer=frame, offset=self._result_at)
+        packed = np.ndarray((), self._args_dtype, buffer=frame, offset=self._args_at)
         packer = Packer()
         packer.write(self.params, args, packed)
         try:
