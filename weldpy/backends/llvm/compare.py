@@ -91,24 +91,6 @@ def _call(cg: Codegen, op: str, ty: T.Type, ret: ir.Type, bodies: dict, args: li
     return cg.builder.call(_helper(cg, op, ty, ret, len(args), body), args)
 
 
-def count_loop(cg: Codegen, n: ir.Value, body) -> None:
-    """``for i in 0..n: body(i)``; ``body`` may leave the function (``ret``) on its own."""
-    b = cg.builder
-    pre = b.block
-    head, step = b.append_basic_block("loop"), b.append_basic_block("loop.body")
-    done = b.append_basic_block("loop.end")
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64)
-    i.add_incoming(_c(I64, 0), pre)
-    b.cbranch(b.icmp_signed("<", i, n), step, done)
-    b.position_at_end(step)
-    body(i)
-    i.add_incoming(b.add(i, _c(I64, 1)), b.block)
-    b.branch(head)
-    b.position_at_end(done)
-
-
 def _return_unless(cg: Codegen, keep_going: ir.Value, value: ir.Value) -> None:
     """Return ``value`` from the helper unless ``keep_going``."""
     b = cg.builder
@@ -166,7 +148,7 @@ def _compare_vec(cg: Codegen, ty: T.Vec, a, b) -> None:
             c = compare_values(cg, ty.elem, _element(cg, ty.elem, pa, i),
                                _element(cg, ty.elem, pb, i))
             _return_unless(cg, bld.icmp_signed("==", c, _c(I32, 0)), c)
-        count_loop(cg, common, step)
+        cg.counted_loop(common, step)
     bld.ret(_sign(bld, bld.sub(na, nb)))
 
 
@@ -187,10 +169,10 @@ def _compare_bytes(cg: Codegen, pa, pb, common) -> None:
                bld.call(bswap, [_load_word(bld, pb, at, I64)]))
 
     words = bld.lshr(common, _c(I64, 3))
-    count_loop(cg, words, word)
+    cg.counted_loop(words, word)
     done = bld.shl(words, _c(I64, 3))
     i8 = ir.IntType(8)
-    count_loop(cg, bld.sub(common, done), lambda i: differ(
+    cg.counted_loop(bld.sub(common, done), lambda i: differ(
         _load_word(bld, pa, bld.add(done, i), i8), _load_word(bld, pb, bld.add(done, i), i8)))
 
 
@@ -242,7 +224,7 @@ def _equal_vec(cg: Codegen, ty: T.Vec, a, b, key: bool) -> None:
             c = bld.call(cg.rt["memcmp"], [pa, pb, nbytes])
             _return_unless(cg, bld.icmp_signed("==", c, _c(I32, 0)), _c(I1, 0))
     else:
-        count_loop(cg, na, lambda i: _return_unless(
+        cg.counted_loop(na, lambda i: _return_unless(
             cg, _equal(cg, elem, _element(cg, elem, pa, i), _element(cg, elem, pb, i), key),
             _c(I1, 0)))
     bld.ret(_c(I1, 1))
@@ -339,7 +321,7 @@ def _hash_vec(cg: Codegen, ty: T.Vec, v) -> None:
         return
     slot = cg.entry_alloca(I64)
     b.store(_mix(b, n), slot)
-    count_loop(cg, n, lambda i: b.store(
+    cg.counted_loop(n, lambda i: b.store(
         _absorb(b, b.load(slot, typ=I64), _part(cg, elem, _element(cg, elem, data, i))), slot))
     b.ret(_mix(b, b.load(slot, typ=I64)))
 
@@ -357,7 +339,7 @@ def _hash_bytes(cg: Codegen, data: ir.Value, nbytes: ir.Value) -> ir.Value:
     words = b.lshr(nbytes, _c(I64, 3))
     slot = cg.entry_alloca(I64)
     b.store(_mix(b, nbytes), slot)
-    count_loop(cg, words, lambda i: b.store(_absorb(
+    cg.counted_loop(words, lambda i: b.store(_absorb(
         b, b.load(slot, typ=I64), _load_word(b, data, b.shl(i, _c(I64, 3)), I64)), slot))
     h = b.load(slot, typ=I64)
     last = b.sub(nbytes, _c(I64, 1))

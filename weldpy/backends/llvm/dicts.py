@@ -240,7 +240,7 @@ def import_value(cg: Codegen, ty: T.Type, value: ir.Value) -> ir.Value:
             slot = cg.element_ptr(ty.elem, data, i)
             cg.store(ty.elem, import_value(cg, ty.elem, cg.load(ty.elem, slot)), slot)
 
-        H.counted_loop(cg, n, convert)
+        cg.counted_loop(n, convert)
         return value
     return _import_dict(cg, ty, value)
 
@@ -257,5 +257,5 @@ def _import_dict(cg: Codegen, ty: T.Dict, packed: ir.Value) -> ir.Value:
         cg.store(ty.value, import_value(cg, ty.value, v),
                  H.entry_field(cg, ty.key, ty.value, entry, H.VALUE))
 
-    H.counted_loop(cg, n, put)
+    cg.counted_loop(n, put)
     return table

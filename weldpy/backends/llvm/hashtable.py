@@ -68,23 +68,6 @@ def _entry(cg, key, value, entries, i):
     return cg.builder.gep(entries, [i], source_etype=_entry_type(key, value))
 
 
-def counted_loop(cg: Codegen, n: ir.Value, body) -> None:
-    """Emit ``for i in 0..n: body(i)`` at the builder's position."""
-    b = cg.builder
-    pre = b.block
-    head, loop, done = (b.append_basic_block(s) for s in ("each.head", "each", "each.end"))
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64, "k")
-    i.add_incoming(_i64(0), pre)
-    b.cbranch(b.icmp_signed("<", i, n), loop, done)
-    b.position_at_end(loop)
-    body(i)
-    i.add_incoming(b.add(i, _i64(1)), b.block)
-    b.branch(head)
-    b.position_at_end(done)
-
-
 def for_each_entry(cg: Codegen, key, value, table: ir.Value, body) -> None:
     """Emit ``body(entry_ptr)`` for every occupied slot of ``table``, in slot order."""
     b = cg.builder
@@ -97,7 +80,7 @@ def for_each_entry(cg: Codegen, key, value, table: ir.Value, body) -> None:
         with b.if_then(b.icmp_unsigned("!=", tag, _i64(0))):
             body(entry)
 
-    counted_loop(cg, capacity, visit)
+    cg.counted_loop(capacity, visit)
 
 
 def _zeroed(cg: Codegen, nbytes: ir.Value) -> ir.Value:
