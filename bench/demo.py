@@ -1,8 +1,9 @@
 """The main job, for now: compile and run Weld programs with weldpy and check them against NumPy.
 
-Later issues grow this into the benchmark demo of BENCH.md; today only the reference
-interpreter exists, so the demo shows the IR, the type checker's output and the answers, each
-checked against NumPy/Python before it is printed.
+Later issues grow this into the benchmark demo of BENCH.md (with the NumPy/pandas
+frontends). Today it runs each Weld program on the LLVM backend (compiled, single-threaded)
+and on the reference interpreter, checks both answers against NumPy/Python, and prints the
+times next to NumPy's.
 
     python bench/demo.py [--size N]
 """
@@ -61,22 +62,28 @@ def main() -> None:
     rng = np.random.default_rng(42)
     x = rng.random(size)
     words = [rng.choice(["apple", "pear", "fig", "kiwi", "été"]) for _ in range(size // 10)]
-    print(f"weldpy {weldpy.__version__}: {len(PROGRAMS)} Weld programs on {size} elements, "
-          "reference interpreter\n")
-    print(f"{'program':28} {'compile ms':>10} {'run ms':>10}  check")
-    with weldpy.config(backend="interp"):
-        for name, (text, numpy_answer) in PROGRAMS.items():
-            start = time.perf_counter()
-            program = weldpy.ir.compile(text)
-            compiled = time.perf_counter()
-            arg = words if "vec[vec[i8]]" in text else x
-            got = program(arg)
-            ran = time.perf_counter()
-            ok = _same(got, numpy_answer(x, words))
-            print(f"{name:28} {1e3 * (compiled - start):10.1f} {1e3 * (ran - compiled):10.1f}  "
-                  f"{'equal to NumPy' if ok else 'MISMATCH'}")
-            if not ok:
-                raise SystemExit(f"{name}: weldpy gave {got!r}")
+    print(f"weldpy {weldpy.__version__}: {len(PROGRAMS)} Weld programs on {size} elements\n")
+    print(f"{'program':26} {'compile ms':>10} {'llvm ms':>9} {'NumPy ms':>9} "
+          f"{'interp ms':>10}  check")
+    for name, (text, numpy_answer) in PROGRAMS.items():
+        arg = words if "vec[vec[i8]]" in text else x
+        start = time.perf_counter()
+        program = weldpy.ir.compile(text)
+        program(arg)
+        compiled = time.perf_counter()
+        got = program(arg)
+        ran = time.perf_counter()
+        want = numpy_answer(x, words)
+        numpy_ms = 1e3 * (time.perf_counter() - ran)
+        with weldpy.config(backend="interp"):
+            slow_start = time.perf_counter()
+            slow = program(arg)
+            interp_ms = 1e3 * (time.perf_counter() - slow_start)
+        ok = _same(got, want) and _same(slow, want)
+        print(f"{name:26} {1e3 * (compiled - start):10.1f} {1e3 * (ran - compiled):9.2f} "
+              f"{numpy_ms:9.2f} {interp_ms:10.1f}  {'equal to NumPy' if ok else 'MISMATCH'}")
+        if not ok:
+            raise SystemExit(f"{name}: weldpy gave {got!r} (interpreter {slow!r})")
     print("\nThe type checker's view of the last program:\n")
     print(weldpy.ir.pretty(weldpy.ir.typecheck(weldpy.ir.parse(text))))
 
