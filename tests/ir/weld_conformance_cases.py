@@ -108,7 +108,7 @@ def a(dtype, *values):
 def rec(dtypes, rows):
     """A structured array with fields f0, f1, ... of the given dtypes."""
     return np.array([tuple(r) for r in rows],
-                    dtype=[(f"f{k}", d) for k, d in enumerate(dtypes)])
+                    dtype=np.dtype([(f"f{k}", d) for k, d in enumerate(dtypes)], align=True))
 
 
 i8, i16, i32, i64 = np.int8, np.int16, np.int32, np.int64

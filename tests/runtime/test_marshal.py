@@ -228,7 +228,7 @@ def test_result_forms():
     assert type(got[0]) is np.uint8
     assert got[1].dtype == np.int8 and got[1].tobytes() == b"ab"
     assert got[2] == [b"c", b"d"]
-    assert got[3].dtype == np.dtype([("f0", np.int32), ("f1", np.float64)])
+    assert got[3].dtype == np.dtype([("f0", np.int32), ("f1", np.float64)], align=True)
     assert isinstance(got[4], list) and got[4][0].tolist() == [1, 2]
     assert isinstance(got[5], list) and got[5][0][0] == 1 and got[5][0][1].tolist() == [1]
 

@@ -258,6 +258,12 @@ def _is_flat_struct(ty: Type) -> bool:
         isinstance(f, Scalar) for f in ty.fields)
 
 
+def struct_dtype(ty: Struct) -> np.dtype:
+    """The structured dtype of a ``vec[struct of scalars]`` result: fields f0, f1, ... at C
+    alignment, the layout compiled code writes, so results need no copy."""
+    return np.dtype([(f"f{i}", f.kind.dtype) for i, f in enumerate(ty.fields)], align=True)
+
+
 def _vec_out(value, ty: Vec):
     elem = ty.elem
     if isinstance(elem, Scalar):
@@ -265,7 +271,9 @@ def _vec_out(value, ty: Vec):
     if elem == Vec(Scalar(ScalarKind.I8)):
         return [v.tobytes() for v in value]
     if _is_flat_struct(elem):
-        dtype = np.dtype([(f"f{i}", f.kind.dtype) for i, f in enumerate(elem.fields)])
+        if isinstance(value, np.ndarray):  # already the array (a compiled backend's result)
+            return value
+        dtype = struct_dtype(elem)
         out = np.empty(len(value), dtype=dtype)
         for i in range(len(elem.fields)):
             out[f"f{i}"] = [row[i] for row in value]

@@ -74,6 +74,11 @@ class Packer:
         return address(head)
 
 
+def _flat_struct(ty: T.Type) -> bool:
+    return isinstance(ty, T.Struct) and bool(ty.fields) and all(
+        isinstance(f, T.Scalar) for f in ty.fields)
+
+
 class Unpacker:
     """Reads a result from memory into canonical values, adopting the blocks it keeps."""
 
@@ -95,8 +100,9 @@ class Unpacker:
 
     def vec(self, ty: T.Vec, address: int, length: int):
         dtype = numpy_dtype(ty.elem)
-        items = self._array(address, dtype, length, adopt=isinstance(ty.elem, T.Scalar))
-        if isinstance(ty.elem, T.Scalar):
+        flat = isinstance(ty.elem, T.Scalar) or _flat_struct(ty.elem)
+        items = self._array(address, dtype, length, adopt=flat)
+        if flat:  # a vec of structs of scalars stays one structured array (marshal's form)
             return items
         return [self.read(ty.elem, items[i]) for i in range(length)]
 
