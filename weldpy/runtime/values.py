@@ -178,7 +178,15 @@ class WeldDict:
 
     def sorted_items(self) -> list:
         """(key, value) pairs sorted by key with ``compare`` (``tovec``'s order)."""
-        return sorted(self._entries.values(), key=lambda kv: compare_key(kv[0]))
+        entries = list(self._entries.values())
+        keys = [k for k, _ in entries]
+        if keys and all(isinstance(k, np.generic) for k in keys):
+            # scalar keys of one dtype: NumPy's sort is compare's order (NaN last, and -0.0
+            # and 0.0 are one key), without a Python comparison per pair
+            array = np.array(keys)
+            if array.dtype == keys[0].dtype:
+                return [entries[i] for i in np.argsort(array, kind="stable")]
+        return sorted(entries, key=lambda kv: compare_key(kv[0]))
 
     def __repr__(self) -> str:
         body = ", ".join(f"{describe(k)}: {describe(v)}" for k, v in self.sorted_items())
