@@ -15,16 +15,16 @@ import pathlib
 
 import numpy as np
 
-from weldpy.backends.llvm import (
+from weldpy.backends.llvm import (  # noqa: F401  (importing a rules module registers it)
     builders,
+    dicts,
     rules_control,
     rules_data,
     rules_loops,
     rules_scalar,
     runtime_ir,
+    sort,
 )
-from weldpy.backends.llvm import dicts as _dict_rules  # noqa: F401  (registers the dict rules)
-from weldpy.backends.llvm import sort as _sort_rule  # noqa: F401  (registers E.Sort)
 from weldpy.backends.llvm.abi import Packer, Unpacker, address
 from weldpy.backends.llvm.codegen import ENTRY, SITES, SITES_LEN, lower_program, read_sites
 from weldpy.backends.llvm.jit import cached_library
@@ -41,8 +41,6 @@ from weldpy.ir import exprs as E
 from weldpy.ir import printer, udf
 from weldpy.ir import types as T
 from weldpy.ir.traverse import preorder
-
-assert builders and rules_control and rules_data and rules_loops and rules_scalar  # rules
 
 _ERRORS = {"index": WeldIndexError, "zero_division": WeldZeroDivisionError,
            "value": WeldValueError, "runtime": WeldRuntimeError}
