@@ -15,6 +15,7 @@ counters with ``count`` and ``count_fallback``; ``stats`` reads them.
 from __future__ import annotations
 
 import copy
+import ctypes
 import importlib
 import os
 import threading
@@ -83,6 +84,15 @@ _CHECKS = {
 }
 
 
+def _default_threads() -> int:
+    """All cores, when the thread pool's library (libgomp) is there; else one."""
+    try:
+        ctypes.CDLL("libgomp.so.1")
+    except OSError:
+        return 1
+    return os.cpu_count() or 1
+
+
 def _from_environment() -> Settings:
     """Defaults: the environment variables, else all cores, the llvm backend, no debug."""
     def env_int(var, low, default):
@@ -102,7 +112,7 @@ def _from_environment() -> Settings:
     if backend not in BACKENDS:
         raise WeldValueError(f"environment variable WELDPY_BACKEND={backend!r}: choose one of "
                              f"{', '.join(BACKENDS)}")
-    return Settings(threads=env_int("WELDPY_THREADS", 1, os.cpu_count() or 1),
+    return Settings(threads=env_int("WELDPY_THREADS", 1, _default_threads()),
                     backend=backend, debug=env_int("WELDPY_DEBUG", 0, 0))
 
 

@@ -15,12 +15,8 @@ import numpy as np
 import pytest
 
 import weldpy
+from tests.backends.conftest import BACKENDS, backend_config
 from tests.ir.weld_conformance_cases import ANY, CASES, Loose, Raises
-
-try:
-    from tests.backends.conftest import BACKENDS
-except ImportError:  # the backends' conftest (another helper's) is not there yet
-    BACKENDS = ["interp"]
 
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-6}
 
@@ -122,7 +118,7 @@ def test_case_ids_are_unique():
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_weld_program(case, backend):
-    with weldpy.config(backend=backend):
+    with backend_config(backend):
         if isinstance(case.expected, Raises):
             with pytest.raises(case.expected.exc):
                 _run(case)

@@ -215,8 +215,7 @@ def test_two_processes_writing_the_same_keys_both_succeed(tmp_path):
 
 
 JIT_PROGRAM = """
-import json, sys, time
-t0 = time.perf_counter()
+import json, sys
 from weldpy.backends.llvm import jit
 from weldpy.config import config, stats
 ir = '''declare double @exp(double)
@@ -226,14 +225,11 @@ define double @f(double %x) {
   ret double %r
 }'''
 with config(cache_dir=sys.argv[1]):
-    t1 = time.perf_counter()
     lib = jit.cached_library("test program f", lambda: ir, ["f"])
     f = lib.cfunc("f", __import__("ctypes").c_double, __import__("ctypes").c_double)
-    t2 = time.perf_counter()
 assert f(0.0) == 2.0
 s = stats()
-print(json.dumps({"compiled": s["programs_compiled"], "disk": s["cache_hits_disk"],
-                  "to_callable_ms": (t2 - t1) * 1e3, "import_ms": (t1 - t0) * 1e3}))
+print(json.dumps({"compiled": s["programs_compiled"], "disk": s["cache_hits_disk"]}))
 """
 
 
@@ -241,7 +237,4 @@ def test_a_new_process_loads_the_object_from_disk_without_compiling(tmp_path):
     first = json.loads(run_python(JIT_PROGRAM, tmp_path))
     assert (first["compiled"], first["disk"]) == (1, 0)
     second = json.loads(run_python(JIT_PROGRAM, tmp_path))
-    assert (second["compiled"], second["disk"]) == (0, 1)
-    # BENCH.md's target is 10 ms (measured ~3 ms); the slack absorbs a loaded machine
-    assert second["to_callable_ms"] < 50, second
-    assert second["to_callable_ms"] < first["to_callable_ms"]
+    assert (second["compiled"], second["disk"]) == (0, 1)  # (its speed: bench/compile.py)

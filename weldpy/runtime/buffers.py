@@ -46,6 +46,11 @@ def _keep(raw, owner) -> None:
     raw._weldpy_owner = owner
 
 
+def owns_its_block(array: np.ndarray) -> bool:
+    """Whether ``array`` is the one array made of an ``OwnedBlock`` (``OwnedBlock.array``)."""
+    return getattr(array.base, "_weldpy_owner", None) is not None
+
+
 def copy_out(address: int, dtype: np.dtype, count: int) -> np.ndarray:
     """A NumPy array owning a copy of ``count`` items at ``address`` (memory weldpy does not
     own: an input, a constant, the inside of another block)."""

@@ -75,6 +75,10 @@ def decode(data: bytes) -> bytes | None:
     return payload
 
 
+def _ignore(name: str, amount=1) -> None:
+    """``count``'s stand-in for code that is not a program."""
+
+
 class CompileCache:
     """Compiled programs by key: in memory, then in ``directory`` (None: memory only)."""
 
@@ -100,8 +104,11 @@ class CompileCache:
             return None
         return os.path.join(self.directory, digest + SUFFIX)
 
-    def get(self, key_text: str, build: Callable[[], bytes], load: Callable[[bytes], T]) -> T:
-        """``load(code)`` for the code of ``key_text``; loaded once per process and key."""
+    def get(self, key_text: str, build: Callable[[], bytes], load: Callable[[bytes], T],
+            counted: bool = True) -> T:
+        """``load(code)`` for the code of ``key_text``; loaded once per process and key.
+        ``counted=False``: not a program (weldpy's own runtime code), not in ``stats()``."""
+        tally = count if counted else _ignore
         digest = self.digest(key_text)
         with self._lock:
             key_lock = self._key_locks.setdefault(digest, threading.Lock())
@@ -111,11 +118,11 @@ class CompileCache:
                 with self._lock:
                     if digest in self._memory:
                         self._memory.move_to_end(digest)
-                        count("cache_hits_memory")
+                        tally("cache_hits_memory")
                         return self._memory[digest]
                 start = time.perf_counter()
-                loaded = load(self._object_code(digest, build))
-                count("compile_seconds", time.perf_counter() - start)
+                loaded = load(self._object_code(digest, build, tally))
+                tally("compile_seconds", time.perf_counter() - start)
                 with self._lock:
                     self._memory[digest] = loaded
                     while len(self._memory) > self.memory_limit:
@@ -138,13 +145,13 @@ class CompileCache:
         with self._lock:
             self._memory.clear()
 
-    def _object_code(self, digest: str, build: Callable[[], bytes]) -> bytes:
+    def _object_code(self, digest: str, build: Callable[[], bytes], tally=count) -> bytes:
         code = self._read(digest)
         if code is not None:
-            count("cache_hits_disk")
+            tally("cache_hits_disk")
             return code
         code = bytes(build())
-        count("programs_compiled")
+        tally("programs_compiled")
         self._write(digest, code)
         return code
 

@@ -10,13 +10,18 @@ view of its buffers, ``bytes``/``str`` as a view of their bytes. Anything else r
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from weldpy.config import count
 from weldpy.errors import WeldTypeError, WeldValueError
 from weldpy.ir.exprs import Param
 from weldpy.ir.types import Dict, Scalar, ScalarKind, Struct, Type, Vec
-from weldpy.runtime.values import WeldDict, describe, make_vec
+from weldpy.runtime import columns
+from weldpy.runtime.buffers import owns_its_block
+from weldpy.runtime.columns import is_flat_struct, struct_dtype
+from weldpy.runtime.values import VecList, WeldDict, describe, make_vec
 
 _BYTE_KINDS = (ScalarKind.I8, ScalarKind.U8)
 
@@ -142,14 +147,15 @@ def _arrow_strings_in(value, ty: Vec, where: str):
         _fail(value, ty, where, f" with {value.null_count} nulls (a vector has no nulls)")
     offset_type = np.int64 if pa.types.is_large_string(t) or pa.types.is_large_binary(t) \
         else np.int32
-    out = []
-    for chunk in chunks:
+    segments = []
+    for chunk in chunks:  # zero-copy views of each chunk's buffers (a slice: offset != 0)
         _, offsets, data = chunk.buffers()
         offs = np.frombuffer(offsets, dtype=offset_type, count=len(chunk) + 1,
                              offset=chunk.offset * np.dtype(offset_type).itemsize)
         raw = np.frombuffer(data if data is not None else b"", dtype=ty.elem.elem.kind.dtype)
-        out.extend(_readonly(raw[offs[i]:offs[i + 1]]) for i in range(len(chunk)))
-    return out
+        raw.flags.writeable = False  # Arrow's buffers come writeable; views of raw are not
+        segments.append((raw, offs.astype(np.int64, copy=False)))
+    return VecList.of_segments(segments)
 
 
 def _is_string_type(ty: Type) -> bool:
@@ -187,7 +193,25 @@ def _vec_in(value, ty: Vec, where: str):
         return _struct_rows_in(value, ty, where)
     if not isinstance(value, list):
         _fail(value, ty, where)
+    fast = _vectors_in(value, elem) if isinstance(elem, Vec) and isinstance(
+        elem.elem, Scalar) else None
+    if fast is not None:
+        return fast
     return [to_canonical(v, elem, f"{where} element {i}") for i, v in enumerate(value)]
+
+
+def _vectors_in(value: list, ty: Vec) -> list | None:
+    """A list of strings, or of contiguous 1-D arrays of exactly the dtype, converted in bulk
+    (None: anything else, for the checks element by element)."""
+    kind = ty.elem.kind
+    if _is_string_type(ty) and not set(map(type, value)) <= {np.ndarray}:
+        return columns.byte_strings(value, kind)
+    if not (set(map(type, value)) <= {np.ndarray}
+            and set(map(attrgetter("dtype"), value)) <= {kind.dtype}
+            and set(map(attrgetter("ndim"), value)) <= {1}
+            and all(map(attrgetter("flags.c_contiguous"), value))):
+        return None
+    return [_readonly(a) for a in value]
 
 
 def _struct_in(value, ty: Struct, where: str):
@@ -215,6 +239,9 @@ def _key_in(value, ty: Type, where: str):
 def _dict_in(value, ty: Dict, where: str):
     if not isinstance(value, dict):
         _fail(value, ty, where)
+    fast = columns.dict_columns(value, ty)
+    if fast is not None:
+        return fast
     out = WeldDict()
     for k, v in value.items():
         key = _key_in(k, ty.key, f"{where} key {k!r}")
@@ -247,38 +274,32 @@ def args_to_canonical(args, params: tuple[Param, ...]) -> list:
             for i, (a, p) in enumerate(zip(args, params, strict=True))]
 
 
-def _owned(a: np.ndarray) -> np.ndarray:
-    if a.base is None and a.flags.owndata and a.flags.writeable:
+def _owned(a: np.ndarray, seen: set[int]) -> np.ndarray:
+    """``a`` if the caller may own it (its own memory, or a compiled program's block handed
+    over whole, ``buffers.OwnedBlock``) and it is not already part of this result; else a
+    copy (a view of an input or a constant; the same vector returned twice)."""
+    if id(a) not in seen and a.flags.writeable and (
+            (a.base is None and a.flags.owndata) or owns_its_block(a)):
+        seen.add(id(a))
         return a
     return a.copy()
 
 
-def _is_flat_struct(ty: Type) -> bool:
-    return isinstance(ty, Struct) and bool(ty.fields) and all(
-        isinstance(f, Scalar) for f in ty.fields)
-
-
-def struct_dtype(ty: Struct) -> np.dtype:
-    """The structured dtype of a ``vec[struct of scalars]`` result: fields f0, f1, ... at C
-    alignment, the layout compiled code writes, so results need no copy."""
-    return np.dtype([(f"f{i}", f.kind.dtype) for i, f in enumerate(ty.fields)], align=True)
-
-
-def _vec_out(value, ty: Vec):
+def _vec_out(value, ty: Vec, seen: set[int]):
     elem = ty.elem
     if isinstance(elem, Scalar):
-        return _owned(value)
+        return _owned(value, seen)
     if elem == Vec(Scalar(ScalarKind.I8)):
         return [v.tobytes() for v in value]
-    if _is_flat_struct(elem):
+    if is_flat_struct(elem):
         if isinstance(value, np.ndarray):  # already the array (a compiled backend's result)
-            return value
+            return _owned(value, seen)
         dtype = struct_dtype(elem)
         out = np.empty(len(value), dtype=dtype)
         for i in range(len(elem.fields)):
             out[f"f{i}"] = [row[i] for row in value]
         return out
-    return [to_user(v, elem) for v in value]
+    return [to_user(v, elem, seen) for v in value]
 
 
 def _key_out(value, ty: Type):
@@ -293,16 +314,43 @@ def _key_out(value, ty: Type):
     return to_user(value, ty)
 
 
-def to_user(value, ty: Type):
-    """The user value of the canonical result ``value`` of type ``ty`` (IR.md's table)."""
+def _rows_out(column, ty: Type, convert):
+    """The user values of a ``WeldDict`` column (``WeldDict.from_columns``): iterating an
+    array gives NumPy scalars, a structured one tuples of them; a list's items ``convert``."""
+    if not isinstance(column, np.ndarray):
+        if convert is _key_out and _is_string_type(ty):
+            return [v.tobytes() for v in column]
+        return [convert(v, ty) for v in column]
+    if column.dtype.names is None:
+        return column
+    return zip(*(column[n] for n in column.dtype.names), strict=True)
+
+
+def _dict_out(value: WeldDict, ty: Dict, seen: set[int]) -> dict:
+    def out(v, t):
+        return to_user(v, t, seen)
+
+    sorted_columns = value.sorted_columns()
+    if sorted_columns is None:
+        return {_key_out(k, ty.key): out(v, ty.value) for k, v in value.sorted_items()}
+    keys, values = sorted_columns
+    return dict(zip(_rows_out(keys, ty.key, _key_out), _rows_out(values, ty.value, out),
+                    strict=True))
+
+
+def to_user(value, ty: Type, seen: set[int] | None = None):
+    """The user value of the canonical result ``value`` of type ``ty`` (IR.md's table).
+    Every array in it is a separate object the caller owns (``seen``: the arrays handed out
+    so far in this result)."""
+    seen = set() if seen is None else seen
     if isinstance(ty, Scalar):
         return ty.kind.dtype.type(value)
     if isinstance(ty, Vec):
-        return _vec_out(value, ty)
+        return _vec_out(value, ty, seen)
     if isinstance(ty, Struct):
-        return tuple(to_user(v, f) for v, f in zip(value, ty.fields, strict=True))
+        return tuple(to_user(v, f, seen) for v, f in zip(value, ty.fields, strict=True))
     if isinstance(ty, Dict):
-        return {_key_out(k, ty.key): to_user(v, ty.value) for k, v in value.sorted_items()}
+        return _dict_out(value, ty, seen)
     raise WeldTypeError(f"a program cannot return a value of type {ty}: {describe(value)}")
 
 
@@ -313,5 +361,16 @@ def nbytes(value) -> int:
     if isinstance(value, (list, tuple)):
         return sum(nbytes(v) for v in value)
     if isinstance(value, WeldDict):
+        held = value.columns()
+        if held is not None:
+            return sum(map(_column_nbytes, held))
         return sum(nbytes(k) + nbytes(v) for k, v in value.items())
     return 0
+
+
+def _column_nbytes(column) -> int:
+    if not isinstance(column, np.ndarray):
+        return sum(v.nbytes if isinstance(v, np.ndarray) else nbytes(v) for v in column)
+    if column.dtype.names is None:
+        return column.nbytes
+    return len(column) * sum(column.dtype[n].itemsize for n in column.dtype.names)  # no padding

@@ -16,6 +16,8 @@ def test_llvm_agrees_with_the_interpreter(prog):
     program = compile(prog.expr)
     with weldpy.config(backend="interp"), np.errstate(all="ignore"):
         want = program(*prog.args)
-    with weldpy.config(backend="llvm"), np.errstate(all="ignore"):
-        got = program(*prog.args)
-    assert_same(got, want, loose=reassociates(prog.expr))
+    for threads in (1, 2):  # 2 threads, grain 1: loops split into parts, combined
+        with weldpy.config(backend="llvm", threads=threads, grain=1), \
+                np.errstate(all="ignore"):
+            got = program(*prog.args)
+        assert_same(got, want, loose=reassociates(prog.expr))

@@ -3,8 +3,10 @@
 ``prepare(typed_lambda)`` generates LLVM IR (``codegen`` and the ``rules_*`` modules),
 compiles it through the compile cache (``jit.cached_library``: memory, then disk, then
 LLVM), and returns ``run(canonical_args) -> canonical result``: arguments are packed without
-copies (``abi``), the entry function runs with the GIL released (ctypes), a failing check
-raises its ``WeldError``, and result buffers become NumPy arrays without copies.
+copies (``abi``), the entry function runs with the GIL released (ctypes), its top-level loops
+on the thread pool (``pool``, ``parallel``), a failing check raises its ``WeldError``
+(Ctrl-C during a loop: KeyboardInterrupt, ``interrupt``), and result buffers become NumPy
+arrays without copies.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import numpy as np
 from weldpy.backends.llvm import (  # noqa: F401  (importing a rules module registers it)
     builders,
     dicts,
+    interrupt,
+    pool,
     rules_control,
     rules_data,
     rules_loops,
@@ -29,7 +33,7 @@ from weldpy.backends.llvm.abi import Packer, Unpacker, address
 from weldpy.backends.llvm.codegen import ENTRY, SITES, SITES_LEN, lower_program, read_sites
 from weldpy.backends.llvm.jit import cached_library
 from weldpy.backends.llvm.layout import numpy_dtype
-from weldpy.config import count
+from weldpy.config import count, settings
 from weldpy.deepstack import call_deep
 from weldpy.errors import (
     WeldIndexError,
@@ -80,15 +84,16 @@ class Runner:
         self.params = T.Struct(tuple(p.ty for p in typed.params))
         self.result = typed.body.ty
         key = f"llvm {_GENERATOR}\n{printer.pretty(typed)}"
+        runtime = runtime_ir.library()
         self.library = cached_library(
-            key, lambda: call_deep(lower_program, typed),
-            (ENTRY, SITES, SITES_LEN, *runtime_ir.EXPORTED), imports=_imports(typed))
+            key, lambda: call_deep(lower_program, typed), (ENTRY, SITES, SITES_LEN),
+            imports={**runtime_ir.addresses(), **_imports(typed)}, requires=(runtime,))
         lib = self.library
         self._main = lib.cfunc(ENTRY, None, _VOIDP, _VOIDP, _VOIDP)
-        self._free_all = lib.cfunc("weld_rt_free_all", None, _VOIDP)
-        self._unlink = lib.cfunc("weld_rt_unlink", None, _VOIDP)
-        self._blocks = lib.cfunc("weld_rt_blocks", ctypes.c_int64, _VOIDP, _VOIDP,
-                                 ctypes.c_int64)
+        self._free_all = runtime.cfunc("weld_rt_free_all", None, _VOIDP)
+        self._unlink = runtime.cfunc("weld_rt_unlink", None, _VOIDP)
+        self._blocks = runtime.cfunc("weld_rt_blocks", ctypes.c_int64, _VOIDP, _VOIDP,
+                                     ctypes.c_int64)
         length = ctypes.c_int64.from_address(lib.address(SITES_LEN)).value
         self.sites = read_sites(ctypes.string_at(lib.address(SITES), length))
         # one zeroed frame per call holds the context, the result and the arguments
@@ -103,6 +108,10 @@ class Runner:
         at = address(frame)
         ctx = frame[:_CTX_BYTES].view(np.int64)
         ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = at + 8 * runtime_ir.SENTINEL
+        now = settings()
+        ctx[[runtime_ir.THREADS, runtime_ir.GRAIN, runtime_ir.POOL]] = pool.run_words(
+            now.threads, now.grain)
+        ctx[runtime_ir.INTERRUPT] = interrupt.flag_address()
         result = np.ndarray((), self._result_dtype, buffer=frame, offset=self._result_at)
         packed = np.ndarray((), self._args_dtype, buffer=frame, offset=self._args_at)
         packer = Packer()
@@ -129,6 +138,8 @@ class Runner:
         if site == 0:
             return
         details = int(ctx[runtime_ir.DETAIL0]), int(ctx[runtime_ir.DETAIL1])
+        if site == runtime_ir.INTERRUPT_SITE:
+            interrupt.raise_pending()
         if site == runtime_ir.MEMORY_SITE:
             asked = details[0] % (1 << 64)
             what = f"{asked} bytes" if asked <= runtime_ir.MAX_BYTES else "a size that overflows"

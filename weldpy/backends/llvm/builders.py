@@ -6,6 +6,14 @@
   ``reassoc`` so reductions vectorise (IR.md allows reassociating reductions); min/max are
   NumPy's NaN-propagating ``minimum``/``maximum``; structs merge field by field.
 - ``vecmerger[T, op](v)``: a run-owned copy of ``v`` updated in place at merged indices.
+
+For parallel loops (``parallel``) each rules class also says how a builder crosses between
+functions and how the parts' builders combine: ``portable_type``/``export``/``adopt`` (a
+builder as a plain value: the appender's state struct, the other builders' values),
+``fresh`` (an empty builder like another, for a part after the first), ``reserve`` (room
+for a part's iterations: appenders grow once, not by doubling) and ``absorb`` (fold
+a later part's builder into an earlier one, consuming it: appenders concatenate in part
+order, mergers and vecmergers combine with their op).
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from weldpy.backends.llvm.codegen import Codegen
-from weldpy.backends.llvm.layout import I1, I64, PTR, VOID, mem_type, size_of, value_type
+from weldpy.backends.llvm.layout import I1, I8, I64, PTR, VOID, mem_type, size_of, value_type
 from weldpy.backends.llvm.rules_data import make_vec, vec_parts
 from weldpy.backends.llvm.rules_loops import BUILDERS
 from weldpy.backends.llvm.rules_scalar import constant, float_min_max, int_min_max
@@ -52,6 +60,11 @@ class Appender:
     def merge(cg: Codegen, node, ty: T.Appender, state, value):
         b = cg.builder
         length = b.load(_field(cg, state, 1), typ=I64)
+        if id(node) in cg.unchecked_merges:  # room was reserved (``single_merges``)
+            data = b.load(_field(cg, state, 0), typ=PTR)
+            cg.store(ty.elem, value, cg.element_ptr(ty.elem, data, length))
+            b.store(b.add(length, ir.Constant(I64, 1)), _field(cg, state, 1))
+            return state
         cap = b.load(_field(cg, state, 2), typ=I64)
         with b.if_then(b.icmp_signed("==", length, cap), likely=False):
             bigger = b.mul(cap, ir.Constant(I64, 2))
@@ -69,6 +82,82 @@ class Appender:
         b = cg.builder
         data = b.load(_field(cg, state, 0), typ=PTR)
         return make_vec(cg, data, b.load(_field(cg, state, 1), typ=I64))
+
+    @staticmethod
+    def portable_type(ty: T.Appender) -> ir.Type:
+        return _STATE
+
+    @staticmethod
+    def export(cg: Codegen, ty: T.Appender, state):
+        return cg.builder.load(state, typ=_STATE)
+
+    @staticmethod
+    def adopt(cg: Codegen, ty: T.Appender, portable, into=None):
+        state = cg.entry_alloca(_STATE) if into is None else into
+        cg.builder.store(portable, state)
+        return state
+
+    @staticmethod
+    def fresh(cg: Codegen, ty: T.Appender, like, hint):
+        b = cg.builder
+        cap = b.select(b.icmp_signed(">", hint, ir.Constant(I64, 0)), hint, ir.Constant(I64, 1))
+        data = cg.alloc(cg.array_bytes(cap, size_of(ty.elem)))
+        return _state(b, data, cap)
+
+    @staticmethod
+    def reserve(cg: Codegen, ty: T.Appender, state, hint):
+        """Room for ``hint`` more elements (a map appends one per iteration: no growth)."""
+        b = cg.builder
+        need = b.add(b.load(_field(cg, state, 1), typ=I64), hint)
+        with b.if_then(b.icmp_signed(">", need, b.load(_field(cg, state, 2), typ=I64)),
+                       likely=False):
+            old = b.load(_field(cg, state, 0), typ=PTR)
+            b.store(cg.realloc(old, cg.array_bytes(need, size_of(ty.elem))),
+                    _field(cg, state, 0))
+            b.store(need, _field(cg, state, 2))
+        return state
+
+    @staticmethod
+    def fresh_placed(cg: Codegen, ty: T.Appender, like, lo, hi):
+        """A view of ``like``'s buffer from element ``len + lo`` on, room for ``hi - lo``
+        (a part of a map writes its elements in place; ``absorb_placed`` then only counts)."""
+        b = cg.builder
+        at = b.add(b.extract_value(like, 1), lo)
+        data = cg.element_ptr(ty.elem, b.extract_value(like, 0), at)
+        return _state(b, data, b.sub(hi, lo))
+
+    @staticmethod
+    def absorb_placed(cg: Codegen, ty: T.Appender, state, part):
+        length = _field(cg, state, 1)
+        cg.builder.store(cg.builder.add(cg.builder.load(length, typ=I64),
+                                        cg.builder.extract_value(part, 1)), length)
+        return state
+
+    @staticmethod
+    def absorb(cg: Codegen, ty: T.Appender, state, part):
+        b = cg.builder
+        esize = size_of(ty.elem)
+        length = b.load(_field(cg, state, 1), typ=I64)
+        cap = b.load(_field(cg, state, 2), typ=I64)
+        extra = b.extract_value(part, 1)
+        need = b.add(length, extra)
+        with b.if_then(b.icmp_signed(">", need, cap), likely=False):
+            doubled = b.mul(cap, ir.Constant(I64, 2))
+            bigger = b.select(b.icmp_signed(">", need, doubled), need, doubled)
+            old = b.load(_field(cg, state, 0), typ=PTR)
+            b.store(cg.realloc(old, cg.array_bytes(bigger, esize)), _field(cg, state, 0))
+            b.store(bigger, _field(cg, state, 2))
+        data = b.load(_field(cg, state, 0), typ=PTR)
+        memcpy(cg, cg.element_ptr(ty.elem, data, length), b.extract_value(part, 0),
+               b.mul(extra, ir.Constant(I64, esize)))
+        b.store(need, _field(cg, state, 1))
+        cg.release(b.extract_value(part, 0))
+        return state
+
+
+def _state(b: ir.IRBuilder, data, cap):
+    state = b.insert_value(ir.Constant(_STATE, ir.Undefined), data, 0)
+    return b.insert_value(b.insert_value(state, ir.Constant(I64, 0), 1), cap, 2)
 
 
 def identity(op: T.BuilderOp, ty: T.Type) -> ir.Constant:
@@ -93,6 +182,21 @@ def identity(op: T.BuilderOp, ty: T.Type) -> ir.Constant:
 
 def _mem_identity(op, ty):
     c = identity(op, ty)
+    return ir.Constant(mem_type(ty), c.constant) if ty == T.BOOL else c
+
+
+def part_identity(op: T.BuilderOp, ty: T.Type) -> ir.Constant:
+    """The start of a later part's accumulator: ``identity``, except -0.0 for a float sum,
+    so that combining a part that merged nothing leaves every value (-0.0 too) as it was."""
+    if isinstance(ty, T.Struct):
+        return ir.Constant(value_type(ty), [_mem_part_identity(op, f) for f in ty.fields])
+    if op is T.BuilderOp.ADD and ty.kind.is_float:
+        return constant(ty, -0.0)
+    return identity(op, ty)
+
+
+def _mem_part_identity(op, ty):
+    c = part_identity(op, ty)
     return ir.Constant(mem_type(ty), c.constant) if ty == T.BOOL else c
 
 
@@ -131,6 +235,30 @@ class Merger:
     def result(cg: Codegen, node, ty: T.Merger, acc):
         return acc
 
+    @staticmethod
+    def portable_type(ty: T.Merger) -> ir.Type:
+        return value_type(ty)
+
+    @staticmethod
+    def export(cg: Codegen, ty: T.Merger, acc):
+        return acc
+
+    @staticmethod
+    def adopt(cg: Codegen, ty: T.Merger, acc, into=None):
+        return acc
+
+    @staticmethod
+    def reserve(cg: Codegen, ty: T.Merger, acc, hint):
+        return acc
+
+    @staticmethod
+    def fresh(cg: Codegen, ty: T.Merger, like, hint):
+        return part_identity(ty.op, ty.elem)
+
+    @staticmethod
+    def absorb(cg: Codegen, ty: T.Merger, acc, part):
+        return combine(cg, ty.op, ty.elem, acc, part)
+
 
 class VecMerger:
     @staticmethod
@@ -158,6 +286,37 @@ class VecMerger:
     @staticmethod
     def result(cg: Codegen, node, ty: T.VecMerger, vec):
         return vec
+
+    portable_type, export, adopt = Merger.portable_type, Merger.export, Merger.adopt
+    reserve = Merger.reserve
+
+    @staticmethod
+    def fresh(cg: Codegen, ty: T.VecMerger, like, hint):
+        """A vector as long as ``like`` filled with the op's part identity."""
+        _, length = vec_parts(cg, like)
+        data = cg.alloc(cg.array_bytes(length, size_of(ty.elem)))
+        start = part_identity(ty.op, ty.elem)
+        cg.counted_loop(length, lambda i: cg.builder.store(
+            _as_mem(cg, ty.elem, start), cg.element_ptr(ty.elem, data, i)))
+        return make_vec(cg, data, length)
+
+    @staticmethod
+    def absorb(cg: Codegen, ty: T.VecMerger, vec, part):
+        data, length = vec_parts(cg, vec)
+        theirs, _ = vec_parts(cg, part)
+
+        def fold(i):
+            mine = cg.element_ptr(ty.elem, data, i)
+            other = cg.load(ty.elem, cg.element_ptr(ty.elem, theirs, i))
+            cg.store(ty.elem, combine(cg, ty.op, ty.elem, cg.load(ty.elem, mine), other), mine)
+
+        cg.counted_loop(length, fold)
+        cg.release(theirs)
+        return vec
+
+
+def _as_mem(cg: Codegen, ty: T.Type, value: ir.Constant) -> ir.Constant:
+    return ir.Constant(I8, int(value.constant)) if ty == T.BOOL else value
 
 
 BUILDERS.update({T.Appender: Appender, T.Merger: Merger, T.VecMerger: VecMerger})

@@ -72,6 +72,9 @@ class Codegen:
         self.env: dict[str, list] = {}
         self.builder: ir.IRBuilder | None = None
         self.func: Function | None = None
+        self.loop_depth = 0  # loops around the code being generated (0: top level)
+        # ids of Merge nodes into appenders known to have room (``single_merges``)
+        self.unchecked_merges: frozenset[int] = frozenset()
         self._declared: dict[str, ir.Function] = {}
 
     # --- expressions -------------------------------------------------------------------
@@ -163,6 +166,13 @@ class Codegen:
         ptr = b.call(self.rt["weld_rt_realloc"], [self.func.ctx, data, nbytes])
         self._check_null(ptr)
         return ptr
+
+    def release(self, data: ir.Value) -> None:
+        """Free run-owned memory now (take its block out of the run, then free it)."""
+        b = self.builder
+        b.call(self.rt["weld_rt_unlink"], [data])
+        b.call(self.rt["free"], [b.gep(data, [ir.Constant(I64, -runtime_ir.HEADER)],
+                                        source_etype=ir.IntType(8))])
 
     def _check_null(self, ptr):
         b = self.builder

@@ -18,7 +18,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from weldpy.backends.llvm import hashtable as H
-from weldpy.backends.llvm.builders import combine
+from weldpy.backends.llvm.builders import Merger, combine
 from weldpy.backends.llvm.codegen import RULES, Codegen
 from weldpy.backends.llvm.layout import I1, I64, PTR, VEC, mem_type, size_of, value_type
 from weldpy.backends.llvm.rules_data import make_vec, vec_parts
@@ -48,14 +48,37 @@ class DictMerger:
     @staticmethod
     def merge(cg: Codegen, node, ty: T.DictMerger, table, pair):
         k, v = _pair(cg, ty.key, ty.value, pair)
+        DictMerger.merge_one(cg, ty, table, k, v)
+        return table
+
+    @staticmethod
+    def merge_one(cg: Codegen, ty: T.DictMerger, table, k, v) -> None:
         entry, new = H.insert(cg, ty.key, ty.value, table, k)
         slot = H.entry_field(cg, ty.key, ty.value, entry, H.VALUE)
         merged = combine(cg, ty.op, ty.value, cg.load(ty.value, slot), v)
         cg.store(ty.value, cg.builder.select(new, v, merged), slot)
-        return table
 
     @staticmethod
     def result(cg: Codegen, node, ty: T.DictMerger, table):
+        return table
+
+    portable_type, export, adopt = Merger.portable_type, Merger.export, Merger.adopt
+    reserve = Merger.reserve
+
+    @staticmethod
+    def fresh(cg: Codegen, ty: T.DictMerger, like, hint):
+        return H.new_table(cg, ty.key, ty.value)
+
+    @staticmethod
+    def absorb(cg: Codegen, ty: T.DictMerger, table, part):
+        """Merge every entry of ``part`` (a later part's table) into ``table``, then free it."""
+        def put(entry):
+            k = cg.load(ty.key, H.entry_field(cg, ty.key, ty.value, entry, H.KEY))
+            v = cg.load(ty.value, H.entry_field(cg, ty.key, ty.value, entry, H.VALUE))
+            DictMerger.merge_one(cg, ty, table, k, v)
+
+        H.for_each_entry(cg, ty.key, ty.value, part, put)
+        H.release_table(cg, part)
         return table
 
 
@@ -66,27 +89,63 @@ class GroupMerger:
 
     @staticmethod
     def merge(cg: Codegen, node, ty: T.GroupMerger, table, pair):
-        b = cg.builder
         group = T.Vec(ty.value)
         k, v = _pair(cg, ty.key, ty.value, pair)
         entry, _ = H.insert(cg, ty.key, group, table, k)
-        slot = H.entry_field(cg, ty.key, group, entry, H.VALUE)
-        data_slot = b.gep(slot, [_i64(0), ir.Constant(ir.IntType(32), 0)], source_etype=VEC)
-        len_slot = b.gep(slot, [_i64(0), ir.Constant(ir.IntType(32), 1)], source_etype=VEC)
-        n = b.load(len_slot, typ=I64)
-        power_of_two = b.icmp_unsigned("==", b.and_(n, b.sub(n, _i64(1))), _i64(0))
-        full = b.and_(power_of_two, b.or_(b.icmp_unsigned("==", n, _i64(0)),
-                                          b.icmp_unsigned(">=", n, _i64(_GROUP_START))))
-        with b.if_then(full, likely=False):
-            _grow_group(cg, ty.value, data_slot, n)
-        data = b.load(data_slot, typ=PTR)
-        cg.store(ty.value, v, cg.element_ptr(ty.value, data, n))
-        b.store(b.add(n, _i64(1)), len_slot)
+        _append(cg, ty.value, H.entry_field(cg, ty.key, group, entry, H.VALUE), v)
         return table
 
     @staticmethod
     def result(cg: Codegen, node, ty: T.GroupMerger, table):
         return table
+
+    portable_type, export, adopt = Merger.portable_type, Merger.export, Merger.adopt
+    reserve = Merger.reserve
+
+    @staticmethod
+    def fresh(cg: Codegen, ty: T.GroupMerger, like, hint):
+        return H.new_table(cg, ty.key, T.Vec(ty.value))
+
+    @staticmethod
+    def absorb(cg: Codegen, ty: T.GroupMerger, table, part):
+        """Append each group of ``part`` (a later part's table) to ``table``'s group of the
+        same key, so every group keeps merge order; a new key takes the group's buffer."""
+        b = cg.builder
+        group = T.Vec(ty.value)
+
+        def put(entry):
+            k = cg.load(ty.key, H.entry_field(cg, ty.key, group, entry, H.KEY))
+            theirs = b.load(H.entry_field(cg, ty.key, group, entry, H.VALUE), typ=VEC)
+            mine, new = H.insert(cg, ty.key, group, table, k)
+            slot = H.entry_field(cg, ty.key, group, mine, H.VALUE)
+            with b.if_else(new) as (take, append):
+                with take:  # the buffer's capacity follows from its length, as here
+                    b.store(theirs, slot)
+                with append:
+                    data, n = vec_parts(cg, theirs)
+                    cg.counted_loop(n, lambda i: _append(
+                        cg, ty.value, slot, cg.load(ty.value, cg.element_ptr(ty.value, data, i))))
+                    cg.release(data)
+
+        H.for_each_entry(cg, ty.key, group, part, put)
+        H.release_table(cg, part)
+        return table
+
+
+def _append(cg: Codegen, elem: T.Type, slot, value) -> None:
+    """Append ``value`` to the group ``{ptr, len}`` at ``slot``."""
+    b = cg.builder
+    data_slot = b.gep(slot, [_i64(0), ir.Constant(ir.IntType(32), 0)], source_etype=VEC)
+    len_slot = b.gep(slot, [_i64(0), ir.Constant(ir.IntType(32), 1)], source_etype=VEC)
+    n = b.load(len_slot, typ=I64)
+    power_of_two = b.icmp_unsigned("==", b.and_(n, b.sub(n, _i64(1))), _i64(0))
+    full = b.and_(power_of_two, b.or_(b.icmp_unsigned("==", n, _i64(0)),
+                                      b.icmp_unsigned(">=", n, _i64(_GROUP_START))))
+    with b.if_then(full, likely=False):
+        _grow_group(cg, elem, data_slot, n)
+    data = b.load(data_slot, typ=PTR)
+    cg.store(elem, value, cg.element_ptr(elem, data, n))
+    b.store(b.add(n, _i64(1)), len_slot)
 
 
 def _grow_group(cg: Codegen, elem: T.Type, data_slot, n) -> None:

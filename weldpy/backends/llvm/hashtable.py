@@ -13,8 +13,8 @@ equal when ``compare`` says 0 (``compare.keys_equal``: every NaN is one key, -0.
 the first key inserted is kept.
 
 Per (K, V) type the probes are LLVM functions generated once per module (``insert``, ``find``,
-``grow``; internal, so LLVM inlines the hot ones into the loops that call them). Per-thread
-tables (issue 5) merge with ``for_each_entry`` over one table and ``insert`` into the other.
+``grow``; internal, so LLVM inlines the hot ones into the loops that call them). The parts of a
+parallel loop merge their tables with ``for_each_entry`` over one and ``insert`` into another.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from weldpy.backends.llvm.builders import memcpy
 from weldpy.backends.llvm.codegen import Codegen
 from weldpy.backends.llvm.compare import hash_value, keys_equal
 from weldpy.backends.llvm.layout import I1, I8, I32, I64, PTR, VOID, size_of, value_type
-from weldpy.backends.llvm.sort import release
 from weldpy.ir import types as T
 
 HEADER = ir.LiteralStructType([PTR, I64, I64])
@@ -113,6 +112,12 @@ def new_table(cg: Codegen, key: T.Type, value: T.Type, hint: ir.Value | None = N
     b.store(b.sub(capacity, _i64(1)), header_field(cg, table, MASK))
     b.store(_i64(0), header_field(cg, table, SIZE))
     return table
+
+
+def release_table(cg: Codegen, table: ir.Value) -> None:
+    """Free a table's slots and header now (its values' own buffers are the caller's)."""
+    cg.release(cg.builder.load(header_field(cg, table, ENTRIES), typ=PTR))
+    cg.release(table)
 
 
 def size(cg: Codegen, table: ir.Value) -> ir.Value:
@@ -207,7 +212,7 @@ def _grow_fn(cg: Codegen, key, value) -> ir.Function:
             memcpy(cg, dest, entry, esize)
 
         for_each_entry(cg, key, value, table, move)
-        release(cg, old)
+        cg.release(old)
         b.store(entries, header_field(cg, table, ENTRIES))
         b.store(mask, header_field(cg, table, MASK))
         b.ret(ir.Constant(I1, 1))
@@ -220,23 +225,28 @@ def _grow_fn(cg: Codegen, key, value) -> ir.Function:
 
 def _insert_fn(cg: Codegen, key, value) -> ir.Function:
     """``{ptr, i1} insert(ctx, table, key)``: the key's slot and whether it is new (a new
-    slot holds the key and a zero value); a null slot if growing failed."""
+    slot holds the key and a zero value); a null slot if growing failed. The load factor is
+    checked only when a key is added (the table then grows and the probe starts again)."""
 
     def build(cg, fn):
         _, table, k = fn.args
         b = cg.builder
         ir.IRBuilder(cg.func.bail).ret(ir.Constant(_INSERTED, [None, 0]))
-        count = b.load(header_field(cg, table, SIZE), typ=I64)
-        capacity = b.add(b.load(header_field(cg, table, MASK), typ=I64), _i64(1))
-        full = b.icmp_unsigned(">", b.mul(b.add(count, _i64(1)), _i64(10)),
-                               b.mul(capacity, _i64(7)))
-        with b.if_then(full, likely=False):
-            grown = b.call(_grow_fn(cg, key, value), [cg.func.ctx, table])
-            cont = b.append_basic_block("grown")
-            b.cbranch(grown, cont, cg.func.bail)
-            b.position_at_end(cont)
+        top = b.append_basic_block("probe.start")
+        b.branch(top)
+        b.position_at_end(top)
 
         def on_empty(entry, tag):
+            count = b.load(header_field(cg, table, SIZE), typ=I64)
+            capacity = b.add(b.load(header_field(cg, table, MASK), typ=I64), _i64(1))
+            full = b.icmp_unsigned(">", b.mul(b.add(count, _i64(1)), _i64(10)),
+                                   b.mul(capacity, _i64(7)))
+            grow, place = b.append_basic_block("grow"), b.append_basic_block("place")
+            b.cbranch(full, grow, place)
+            b.position_at_end(grow)
+            grown = b.call(_grow_fn(cg, key, value), [cg.func.ctx, table])
+            b.cbranch(grown, top, cg.func.bail)
+            b.position_at_end(place)
             b.store(tag, entry_field(cg, key, value, entry, TAG))
             cg.store(key, k, entry_field(cg, key, value, entry, KEY))
             b.store(b.add(count, _i64(1)), header_field(cg, table, SIZE))

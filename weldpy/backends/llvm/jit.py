@@ -27,6 +27,7 @@ import ctypes
 import ctypes.util
 import functools
 import itertools
+import platform
 import struct
 import sys
 import threading
@@ -47,7 +48,7 @@ _ERROR_LINES = 20  # lines of an LLVM diagnostic kept in an error message
 
 @functools.cache
 def _initialize() -> None:
-    """llvmlite's native target, and libm made visible to generated code."""
+    """llvmlite's native target, and libm and libmvec made visible to generated code."""
     # llvm.initialize() raises in llvmlite 0.50: the native target suffices.
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
@@ -56,6 +57,11 @@ def _initialize() -> None:
     libm = ctypes.util.find_library("m")
     if libm:
         llvm.load_library_permanently(libm)
+    # glibc's vector math (vecmath), before any program links against the process
+    try:
+        llvm.load_library_permanently("libmvec.so.1")
+    except RuntimeError:  # not glibc, or built without it: math calls stay scalar
+        pass
 
 
 def _new_target_machine() -> llvm.TargetMachine:
@@ -89,8 +95,10 @@ def host_features() -> frozenset[str]:
 @functools.cache
 def environment_key() -> str:
     """Everything besides the program that decides its object code: the cache's salt."""
+    # the C library too: which libm/libmvec functions (vecmath) the object code links to
     return (f"llvmlite {llvmlite.__version__}; LLVM "
-            f"{'.'.join(map(str, llvm.llvm_version_info))}; host {host_id()}")
+            f"{'.'.join(map(str, llvm.llvm_version_info))}; host {host_id()}; "
+            f"libc {' '.join(platform.libc_ver())}")
 
 
 def _first_lines(text: str) -> str:
@@ -312,16 +320,18 @@ def program_cache() -> CompileCache:
 
 def cached_library(key_text: str, make_ir: Callable[[], str], exports: Iterable[str], *,
                    name: str = "program", imports: Mapping[str, int] | None = None,
-                   requires: Iterable[Library] = ()) -> Library:
+                   requires: Iterable[Library] = (), counted: bool = True) -> Library:
     """The Library for ``key_text``: from memory, else from disk, else compiled.
 
     ``key_text`` must determine ``make_ir()``'s output (the printed program before
     optimisation, parameter types, input layout, backend options); the cache adds the host,
     the LLVM and weldpy versions and the ``optimize`` setting. ``make_ir`` runs only on a
-    miss, so a hit skips code generation too.
+    miss, so a hit skips code generation too. ``counted=False`` keeps weldpy's own runtime
+    code out of ``stats()``, which counts programs.
     """
     exports, requires = tuple(exports), tuple(requires)
     return program_cache().get(
         key_text,
         build=lambda: compile_ir(make_ir(), name),
-        load=lambda code: Library.load(code, exports, imports=imports, requires=requires))
+        load=lambda code: Library.load(code, exports, imports=imports, requires=requires),
+        counted=counted)

@@ -3,7 +3,8 @@
 A ``for`` becomes a counted loop ``i = 0 .. n-1`` whose loop-carried value is the builder;
 the body lambda is inlined with ``b``, ``i`` and the element bound. Each builder kind
 is a ``BuilderRules`` entry in ``BUILDERS`` (``builders``, ``dicts``), so the loop does not
-know what it builds; the parallel runtime (issue 5) replaces the loop driver, not the rules.
+know what it builds. A top-level loop is split into parts for the thread pool by
+``parallel``, which runs this module's ``emit_range`` over each part.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from llvmlite import ir
 
 from weldpy.backends.llvm import runtime_ir
-from weldpy.backends.llvm.codegen import RULES, Codegen
+from weldpy.backends.llvm.codegen import ENTRY, RULES, Codegen
 from weldpy.backends.llvm.layout import I64, mem_type, value_type
+from weldpy.backends.llvm.parallel import lower_parallel_loop
 from weldpy.backends.llvm.rules_data import vec_parts
 from weldpy.errors import WeldUnsupportedError
 from weldpy.ir import exprs as E
@@ -94,15 +96,10 @@ def _check_zip(cg: Codegen, node: E.For, all_bounds: list[Bounds]) -> None:
                  (first, other.count))
 
 
-def lower_loop(cg: Codegen, node: E.For, body) -> ir.Value:
-    """A counted loop over ``node``'s iterators; ``body(builder, i, elem)`` emits one
-    iteration and returns the next builder value. Returns the final builder."""
+def emit_range(cg: Codegen, node: E.For, all_bounds: list[Bounds], func, lo, hi, initial):
+    """The plain loop over iterations ``lo .. hi-1`` of ``node`` from builder ``initial``,
+    the body lambda value ``func`` inlined; returns the final builder."""
     b = cg.builder
-    all_bounds = [(_range_bounds if it.kind is E.IterKind.RANGE else _vector_bounds)(cg, it)
-                  for it in node.iters]
-    _check_zip(cg, node, all_bounds)
-    initial = cg.lower(node.builder)
-    n = all_bounds[0].count
     pre = b.block
     header, loop_body = b.append_basic_block("for.head"), b.append_basic_block("for.body")
     done = b.append_basic_block("for.end")
@@ -110,9 +107,9 @@ def lower_loop(cg: Codegen, node: E.For, body) -> ir.Value:
     b.position_at_end(header)
     i = b.phi(I64, "i")
     state = b.phi(value_type(node.builder.ty), "builder")
-    i.add_incoming(ir.Constant(I64, 0), pre)
+    i.add_incoming(lo, pre)
     state.add_incoming(initial, pre)
-    b.cbranch(b.icmp_signed("<", i, n), loop_body, done)
+    b.cbranch(b.icmp_signed("<", i, hi), loop_body, done)
     b.position_at_end(loop_body)
     elems = [_element(cg, bounds, i) for bounds in all_bounds]
     if len(elems) == 1:
@@ -122,19 +119,38 @@ def lower_loop(cg: Codegen, node: E.For, body) -> ir.Value:
                            ir.Undefined)
         for k, e in enumerate(elems):
             elem = b.insert_value(elem, e, k)
-    after = body(state, i, elem)
+    after = cg.apply(func, [state, i, elem])
     i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
     state.add_incoming(after, b.block)
     b.branch(header)
     b.position_at_end(done)
-    loops = runtime_ir.ctx_word(b, cg.func.ctx, runtime_ir.LOOPS_EXECUTED)
-    b.store(b.add(b.load(loops, typ=I64), ir.Constant(I64, 1)), loops)
     return state
 
 
 def _for(cg: Codegen, node: E.For):
+    """A loop at the top level of the program runs in parallel parts (``parallel``); a loop
+    inside another loop's body (or in a helper function) is a plain loop."""
+    b = cg.builder
     func = cg.lower(node.func)
-    return lower_loop(cg, node, lambda state, i, elem: cg.apply(func, [state, i, elem]))
+    all_bounds = [(_range_bounds if it.kind is E.IterKind.RANGE else _vector_bounds)(cg, it)
+                  for it in node.iters]
+    _check_zip(cg, node, all_bounds)
+    initial = cg.lower(node.builder)
+    if cg.loop_depth == 0 and cg.func.fn.name == ENTRY:
+        state = lower_parallel_loop(cg, node, all_bounds, initial, emit_range)
+    else:
+        # a nested loop's merges never skip the capacity check (only a top-level loop's
+        # part reserves room: ``parallel``), even merge nodes shared with the outer body
+        saved = cg.unchecked_merges
+        cg.loop_depth, cg.unchecked_merges = cg.loop_depth + 1, frozenset()
+        try:
+            state = emit_range(cg, node, all_bounds, func, ir.Constant(I64, 0),
+                               all_bounds[0].count, initial)
+        finally:
+            cg.loop_depth, cg.unchecked_merges = cg.loop_depth - 1, saved
+    loops = runtime_ir.ctx_word(b, cg.func.ctx, runtime_ir.LOOPS_EXECUTED)
+    b.store(b.add(b.load(loops, typ=I64), ir.Constant(I64, 1)), loops)
+    return state
 
 
 def _new_builder(cg: Codegen, node: E.NewBuilder):

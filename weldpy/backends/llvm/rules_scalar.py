@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from weldpy.backends.llvm import vecmath
 from weldpy.backends.llvm.codegen import RULES, Codegen
 from weldpy.backends.llvm.layout import F32, I1, I32, I64, value_type
 from weldpy.ir import exprs as E
@@ -46,9 +47,11 @@ _INTRINSICS = {U.SQRT: "llvm.sqrt", U.FLOOR: "llvm.floor", U.CEIL: "llvm.ceil",
 
 
 def libm(cg: Codegen, name: str, ty: ir.Type, args: list) -> ir.Value:
-    """A call of the C math function ``name`` (``namef`` for f32)."""
-    cname = name + ("f" if ty == F32 else "")
-    fn = cg.declare(cname, ty, [ty] * len(args))
+    """A call of the C math function ``name`` (``namef`` for f32), which a loop vectoriser
+    turns into libmvec's SIMD variant where the host has one (``vecmath``)."""
+    fn = vecmath.declare(cg, name, ty, len(args))
+    if fn is None:
+        fn = cg.declare(name + ("f" if ty == F32 else ""), ty, [ty] * len(args))
     return cg.builder.call(fn, args)
 
 
@@ -109,6 +112,9 @@ _FLOAT_OPS = {B.ADD: "fadd", B.SUB: "fsub", B.MUL: "fmul", B.DIV: "fdiv", B.MOD:
 _INT_OPS = {B.ADD: "add", B.SUB: "sub", B.MUL: "mul", B.BAND: "and_", B.BOR: "or_",
             B.XOR: "xor"}
 _COMPARE_OPS = {B.EQ: "==", B.NE: "!=", B.LT: "<", B.LE: "<=", B.GT: ">", B.GE: ">="}
+# LLVM rewrites llvm.pow with these exponents into exact arithmetic (1, x, x*x, 1/x, sqrt);
+# any other pow calls libm's, which vectorises (vecmath)
+_EXACT_POW_EXPONENTS = frozenset({0.0, 1.0, 2.0, -1.0, 0.5})
 
 
 def float_min_max(cg: Codegen, op: B, x, y):
@@ -186,9 +192,9 @@ def _float_binary(cg: Codegen, op: B, x, y):
         return getattr(b, _FLOAT_OPS[op])(x, y)
     if op in (B.MIN, B.MAX):
         return float_min_max(cg, op, x, y)
-    if op is B.POW:
+    if op is B.POW and isinstance(y, ir.Constant) and y.constant in _EXACT_POW_EXPONENTS:
         return intrinsic(cg, "llvm.pow", x.type, [x, y])
-    return libm(cg, {B.ATAN2: "atan2", B.HYPOT: "hypot"}[op], x.type, [x, y])
+    return libm(cg, {B.POW: "pow", B.ATAN2: "atan2", B.HYPOT: "hypot"}[op], x.type, [x, y])
 
 
 def _binary(cg: Codegen, node: E.BinOp):

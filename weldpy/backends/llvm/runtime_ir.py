@@ -1,7 +1,9 @@
-"""The runtime that generated code carries with it: the run context, memory, error sites.
+"""The runtime library: the run context, memory, the parallel-loop driver, Ctrl-C.
 
-Every program module gets these functions (generated LLVM IR; installing weldpy compiles
-nothing). The *context* is a block of i64 words the caller allocates per run:
+Its functions are generated LLVM IR too (installing weldpy compiles nothing), in ONE module
+(``runtime_module``) compiled once per machine (the disk cache) and loaded once per process
+(``library``); every program declares them (``add_runtime``) and is linked to their
+addresses. The *context* is a block of i64 words the caller allocates per run:
 
 | word | meaning |
 |---|---|
@@ -10,6 +12,18 @@ nothing). The *context* is a block of i64 words the caller allocates per run:
 | 3, 4 | the sentinel of the list of live allocations (prev, next) |
 | 5 | bytes allocated by this run |
 | 6 | loops executed by this run |
+| 7 | threads a parallel loop may use (1: run every loop on this thread) |
+| 8 | grain: a parallel loop takes at least this many iterations per part |
+| 9 | address of ``GOMP_parallel`` (libgomp), or 0: no pool |
+| 10 | address of the interrupt flag (an i64 a SIGINT handler sets), never 0 |
+
+A parallel loop gives each part after the first a context of its own (``init_part_ctx``:
+same settings, its own allocation list and counters), and after the loop the parent takes
+back the parts' blocks, counters and first error (``weld_rt_adopt``).
+
+Blocks of 4 MiB and more are advised to use transparent huge pages (``madvise``, as NumPy
+does): where the kernel leaves huge pages to ``madvise`` (these machines), that makes a fresh
+400 MB result ~4x faster to fill, since it takes 512 times fewer page faults.
 
 Every allocation is a block ``[prev, next, size, unused | data ...]`` (a 32-byte header keeps
 the data 16-byte aligned) linked into the context's list, so after a run the caller can hand
@@ -19,17 +33,30 @@ the blocks that hold results to NumPy (``weld_rt_unlink``) and free the rest at 
 
 from __future__ import annotations
 
+import functools
+
 from llvmlite import ir
 
 from weldpy.backends.llvm.layout import I8, I32, I64, PTR, VOID
 
 HEADER = 32
-CTX_WORDS = 8
+CTX_WORDS = 12
 ERROR, DETAIL0, DETAIL1, SENTINEL, BYTES_ALLOCATED, LOOPS_EXECUTED = 0, 1, 2, 3, 5, 6
+THREADS, GRAIN, POOL, INTERRUPT = 7, 8, 9, 10
 MEMORY_SITE = -1  # error word for a failed allocation (detail 0: the size asked for)
+INTERRUPT_SITE = -2  # error word of a loop stopped by Ctrl-C
 MAX_BYTES = 1 << 62  # larger requests fail at once (and size + header cannot wrap)
 
-EXPORTED = ("weld_rt_free_all", "weld_rt_unlink", "weld_rt_blocks")
+# (return type, parameter types) of the functions programs call
+_SIGNATURES = {
+    "weld_rt_alloc": (PTR, [PTR, I64]),
+    "weld_rt_realloc": (PTR, [PTR, PTR, I64]),
+    "weld_rt_free_all": (VOID, [PTR]),
+    "weld_rt_unlink": (VOID, [PTR]),
+    "weld_rt_blocks": (I64, [PTR, PTR, I64]),
+    "weld_rt_adopt": (VOID, [PTR, PTR]),
+    "weld_rt_run_parts": (VOID, [PTR, PTR, I64]),
+}
 
 
 def ctx_word(b: ir.IRBuilder, ctx, index: int):
@@ -69,27 +96,78 @@ def _count_bytes(b, ctx, size):
     b.store(b.add(b.load(slot, typ=I64), size), slot)
 
 
-def _define(module, name, ret, args, linkage="internal"):
+_HUGE_BLOCK = 4 << 20
+_PAGE = 4096
+_MADV_HUGEPAGE = 14
+
+
+def _advise_huge_pages(b, libc, block, size):
+    """``madvise(MADV_HUGEPAGE)`` on the whole pages of a block of 4 MiB or more (a hint:
+    its result does not matter)."""
+    with b.if_then(b.icmp_unsigned(">=", size, ir.Constant(I64, _HUGE_BLOCK))):
+        start = b.ptrtoint(block, I64)
+        first = b.and_(b.add(start, ir.Constant(I64, _PAGE - 1)), ir.Constant(I64, -_PAGE))
+        end = b.add(start, b.add(size, ir.Constant(I64, HEADER)))
+        b.call(libc["madvise"], [b.inttoptr(first, PTR), b.sub(end, first),
+                                 ir.Constant(I32, _MADV_HUGEPAGE)])
+
+
+def _define(module, name, ret, args):
     fn = ir.Function(module, ir.FunctionType(ret, args), name)
-    fn.linkage = linkage
     return fn, ir.IRBuilder(fn.append_basic_block("entry"))
 
 
-def add_runtime(module: ir.Module) -> dict[str, ir.Function]:
-    """Declare libc and define the runtime functions in ``module``; returns them by name."""
-    libc = {
+def _libc(module: ir.Module) -> dict[str, ir.Function]:
+    return {
         "malloc": ir.Function(module, ir.FunctionType(PTR, [I64]), "malloc"),
         "realloc": ir.Function(module, ir.FunctionType(PTR, [PTR, I64]), "realloc"),
         "free": ir.Function(module, ir.FunctionType(VOID, [PTR]), "free"),
         "memcmp": ir.Function(module, ir.FunctionType(I32, [PTR, PTR, I64]), "memcmp"),
+        "madvise": ir.Function(module, ir.FunctionType(I32, [PTR, I64, I32]), "madvise"),
     }
-    out = dict(libc)
-    out["weld_rt_alloc"] = _alloc(module, libc)
-    out["weld_rt_realloc"] = _realloc(module, libc)
-    out["weld_rt_free_all"] = _free_all(module, libc)
-    out["weld_rt_unlink"] = _unlink_fn(module)
-    out["weld_rt_blocks"] = _blocks(module)
+
+
+def add_runtime(module: ir.Module) -> dict[str, ir.Function]:
+    """Declare libc and the runtime library's functions in a program's ``module``."""
+    out = _libc(module)
+    for name, (ret, args) in _SIGNATURES.items():
+        out[name] = ir.Function(module, ir.FunctionType(ret, args), name)
     return out
+
+
+def runtime_module() -> str:
+    """The runtime library's LLVM IR: every function of ``_SIGNATURES`` defined."""
+    from weldpy.backends.llvm import interrupt, runtime_parallel
+
+    module = ir.Module(name="weldpy_runtime")
+    rt = _libc(module)
+    rt["weld_rt_alloc"] = _alloc(module, rt)
+    rt["weld_rt_realloc"] = _realloc(module, rt)
+    rt["weld_rt_free_all"] = _free_all(module, rt)
+    rt["weld_rt_unlink"] = _unlink_fn(module)
+    rt["weld_rt_blocks"] = _blocks(module)
+    rt["weld_rt_adopt"] = _adopt(module)
+    rt.update(runtime_parallel.define(module, rt))
+    return f"{module}\n{interrupt.HANDLER_IR}"
+
+
+@functools.cache
+def library():
+    """The runtime library, loaded (and compiled, the first time on this machine) once."""
+    from weldpy.backends.llvm.interrupt import EXPORTED as HANDLER_EXPORTS
+    from weldpy.backends.llvm.jit import cached_library
+
+    text = runtime_module()
+    return cached_library(f"weldpy runtime library\n{text}", lambda: text,
+                          (*_SIGNATURES, "weld_rt_worker", *HANDLER_EXPORTS),
+                          name="runtime", counted=False)
+
+
+@functools.cache
+def addresses() -> dict[str, int]:
+    """The runtime functions' addresses, which every program is linked to."""
+    lib = library()
+    return {name: lib.address(name) for name in _SIGNATURES}
 
 
 def _alloc(module, libc):
@@ -104,6 +182,7 @@ def _alloc(module, libc):
     b.store(size, _header_word(b, block, 2))
     _link(b, ctx, block)
     _count_bytes(b, ctx, size)
+    _advise_huge_pages(b, libc, block, size)
     b.ret(b.gep(block, [ir.Constant(I64, HEADER)], source_etype=I8))
     return fn
 
@@ -124,13 +203,54 @@ def _realloc(module, libc):
     b.store(size, _header_word(b, moved, 2))
     _link(b, ctx, moved)
     _count_bytes(b, ctx, b.sub(size, old))
+    _advise_huge_pages(b, libc, moved, size)
     b.ret(b.gep(moved, [ir.Constant(I64, HEADER)], source_etype=I8))
+    return fn
+
+
+def init_part_ctx(b: ir.IRBuilder, parent, ctx) -> None:
+    """Make ``ctx`` a part's context: no error, an empty allocation list, zero counters,
+    and the parent's grain and interrupt flag (one thread, no pool: parts do not nest)."""
+    for word in (ERROR, DETAIL0, DETAIL1, BYTES_ALLOCATED, LOOPS_EXECUTED, POOL):
+        b.store(ir.Constant(I64, 0), ctx_word(b, ctx, word))
+    b.store(ir.Constant(I64, 1), ctx_word(b, ctx, THREADS))
+    for word in (GRAIN, INTERRUPT):
+        b.store(b.load(ctx_word(b, parent, word), typ=I64), ctx_word(b, ctx, word))
+    sentinel = ctx_word(b, ctx, SENTINEL)
+    b.store(sentinel, _header_word(b, sentinel, 0))
+    b.store(sentinel, _header_word(b, sentinel, 1))
+
+
+def _adopt(module):
+    """``void weld_rt_adopt(ctx, part)``: move a part context's blocks into ``ctx``'s list,
+    add its counters, and take its error if ``ctx`` has none."""
+    fn, b = _define(module, "weld_rt_adopt", VOID, [PTR, PTR])
+    ctx, part = fn.args
+    for word in (BYTES_ALLOCATED, LOOPS_EXECUTED):
+        mine, theirs = ctx_word(b, ctx, word), ctx_word(b, part, word)
+        b.store(b.add(b.load(mine, typ=I64), b.load(theirs, typ=I64)), mine)
+    with b.if_then(b.and_(
+            b.icmp_signed("==", b.load(ctx_word(b, ctx, ERROR), typ=I64), ir.Constant(I64, 0)),
+            b.icmp_signed("!=", b.load(ctx_word(b, part, ERROR), typ=I64), ir.Constant(I64, 0)))):
+        for word in (ERROR, DETAIL0, DETAIL1):
+            b.store(b.load(ctx_word(b, part, word), typ=I64), ctx_word(b, ctx, word))
+    theirs = ctx_word(b, part, SENTINEL)
+    first = b.load(_header_word(b, theirs, 1), typ=PTR)
+    with b.if_then(b.icmp_unsigned("!=", first, theirs)):
+        last = b.load(_header_word(b, theirs, 0), typ=PTR)
+        mine = ctx_word(b, ctx, SENTINEL)
+        after = b.load(_header_word(b, mine, 1), typ=PTR)
+        b.store(first, _header_word(b, mine, 1))
+        b.store(mine, _header_word(b, first, 0))
+        b.store(after, _header_word(b, last, 1))
+        b.store(last, _header_word(b, after, 0))
+    b.ret_void()
     return fn
 
 
 def _free_all(module, libc):
     """``void weld_rt_free_all(ctx)``: free every block still linked."""
-    fn, b = _define(module, "weld_rt_free_all", VOID, [PTR], linkage="external")
+    fn, b = _define(module, "weld_rt_free_all", VOID, [PTR])
     (ctx,) = fn.args
     sentinel = ctx_word(b, ctx, SENTINEL)
     loop, done = fn.append_basic_block("loop"), fn.append_basic_block("done")
@@ -158,7 +278,7 @@ def _free_all(module, libc):
 def _unlink_fn(module):
     """``void weld_rt_unlink(data)``: take a block out of its run (its memory now belongs to
     the caller, who frees ``data - 32``)."""
-    fn, b = _define(module, "weld_rt_unlink", VOID, [PTR], linkage="external")
+    fn, b = _define(module, "weld_rt_unlink", VOID, [PTR])
     block = b.gep(fn.args[0], [ir.Constant(I64, -HEADER)], source_etype=I8)
     _unlink(b, block)
     b.ret_void()
@@ -168,7 +288,7 @@ def _unlink_fn(module):
 def _blocks(module):
     """``i64 weld_rt_blocks(ctx, out, cap)``: the number of live blocks; writes up to ``cap``
     (data pointer, size) pairs of i64 to ``out``."""
-    fn, b = _define(module, "weld_rt_blocks", I64, [PTR, PTR, I64], linkage="external")
+    fn, b = _define(module, "weld_rt_blocks", I64, [PTR, PTR, I64])
     ctx, out, cap = fn.args
     sentinel = ctx_word(b, ctx, SENTINEL)
     entry = b.block

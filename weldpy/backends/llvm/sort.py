@@ -26,9 +26,8 @@ from llvmlite import ir
 from weldpy.backends.llvm.builders import memcpy
 from weldpy.backends.llvm.codegen import RULES, Codegen
 from weldpy.backends.llvm.compare import compare_values
-from weldpy.backends.llvm.layout import I1, I8, I32, I64, mem_type, size_of
+from weldpy.backends.llvm.layout import I1, I32, I64, mem_type, size_of
 from weldpy.backends.llvm.rules_data import make_vec, vec_parts
-from weldpy.backends.llvm.runtime_ir import HEADER
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 
@@ -177,13 +176,6 @@ def merge_sort(cg: Codegen, elem_ty: T.Type, data, tmp, n, cmp) -> ir.Value:
     return sorter.merge_passes(data, tmp, n)
 
 
-def release(cg: Codegen, data) -> None:
-    """Free run-owned memory now (take its block out of the run, then free it)."""
-    b = cg.builder
-    b.call(cg.rt["weld_rt_unlink"], [data])
-    b.call(cg.rt["free"], [b.gep(data, [_c(I64, -HEADER)], source_etype=I8)])
-
-
 def sort_in_place(cg: Codegen, elem_ty: T.Type, data, n, cmp) -> None:
     """Stable-sort ``data[0:n]`` in place by ``cmp(a, b) -> i32`` (see the module doc)."""
     b = cg.builder
@@ -192,7 +184,7 @@ def sort_in_place(cg: Codegen, elem_ty: T.Type, data, n, cmp) -> None:
     result = merge_sort(cg, elem_ty, data, tmp, n, cmp)
     with b.if_then(b.icmp_unsigned("!=", result, data)):
         memcpy(cg, data, result, nbytes)
-    release(cg, tmp)
+    cg.release(tmp)
 
 
 def sort_by_compare(cg: Codegen, elem_ty: T.Type, data, n, key_ty: T.Type, key_of) -> None:
@@ -211,7 +203,7 @@ def _sort(cg: Codegen, node: E.Sort):
     memcpy(cg, out, data, nbytes)
     tmp = cg.alloc(nbytes)
     result = merge_sort(cg, elem, out, tmp, n, lambda x, y: cg.apply(comparator, [x, y]))
-    release(cg, b.select(b.icmp_unsigned("==", result, out), tmp, out))
+    cg.release(b.select(b.icmp_unsigned("==", result, out), tmp, out))
     return make_vec(cg, result, n)
 
 
