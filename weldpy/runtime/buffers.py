@@ -9,13 +9,8 @@ goes away. No copy is made.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 
 import numpy as np
-
-_libc = ctypes.CDLL(ctypes.util.find_library("c"))
-_libc.free.argtypes = [ctypes.c_void_p]
-_libc.free.restype = None
 
 HEADER = 32
 
@@ -23,10 +18,11 @@ HEADER = 32
 class OwnedBlock:
     """The owner of one run-allocated block: frees it when garbage collected."""
 
-    __slots__ = ("data", "nbytes", "__weakref__")
+    __slots__ = ("data", "nbytes", "free", "__weakref__")
 
-    def __init__(self, data: int, nbytes: int):
-        self.data, self.nbytes = data, nbytes
+    def __init__(self, data: int, nbytes: int, free):
+        """``free(block_address)`` gives the block back (the runtime's ``free_block``)."""
+        self.data, self.nbytes, self.free = data, nbytes, free
 
     def array(self, dtype: np.dtype, count: int, offset: int = 0) -> np.ndarray:
         """``count`` items of ``dtype`` at ``offset`` bytes into the block, viewing it."""
@@ -38,7 +34,7 @@ class OwnedBlock:
         return out
 
     def __del__(self):
-        _libc.free(self.data - HEADER)
+        self.free(self.data - HEADER)
 
 
 def _keep(raw, owner) -> None:

@@ -92,6 +92,7 @@ class Runner:
         self._main = lib.cfunc(ENTRY, None, _VOIDP, _VOIDP, _VOIDP)
         self._free_all = runtime.cfunc("weld_rt_free_all", None, _VOIDP)
         self._unlink = runtime.cfunc("weld_rt_unlink", None, _VOIDP)
+        self._free_block = runtime.cfunc("weld_rt_free_block", None, _VOIDP)
         self._blocks = runtime.cfunc("weld_rt_blocks", ctypes.c_int64, _VOIDP, _VOIDP,
                                      ctypes.c_int64)
         length = ctypes.c_int64.from_address(lib.address(SITES_LEN)).value
@@ -121,7 +122,8 @@ class Runner:
             count("loops_executed", int(ctx[runtime_ir.LOOPS_EXECUTED]))
             count("bytes_allocated", int(ctx[runtime_ir.BYTES_ALLOCATED]))
             self._raise_if_failed(ctx)
-            return Unpacker(self._live_blocks(at), self._unlink).read(self.result, result)
+            return Unpacker(self._live_blocks(at), self._unlink, self._free_block).read(
+                self.result, result)
         finally:
             self._free_all(at)
 

@@ -150,10 +150,10 @@ def _gather(ptrs: np.ndarray, lengths: np.ndarray, dtype: np.dtype,
 class Unpacker:
     """Reads a result from memory into canonical values, adopting the blocks it keeps."""
 
-    def __init__(self, blocks: dict[int, int], unlink):
+    def __init__(self, blocks: dict[int, int], unlink, free_block):
         self.blocks = blocks  # data address -> size of every live block of the run
         self.adopted: dict[int, OwnedBlock] = {}
-        self._unlink = unlink
+        self._unlink, self._free_block = unlink, free_block
 
     def read(self, ty: T.Type, raw):
         if isinstance(ty, T.Scalar):
@@ -212,5 +212,5 @@ class Unpacker:
         if address in self.adopted:  # the result holds this vector twice: arrays are
             return copy_out(address, dtype, length)  # independent objects, so copy
         self._unlink(address)
-        owner = self.adopted[address] = OwnedBlock(address, size)
+        owner = self.adopted[address] = OwnedBlock(address, size, self._free_block)
         return owner.array(dtype, length)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from weldpy.backends.llvm.codegen import Codegen
-from weldpy.backends.llvm.layout import I1, I8, I64, PTR, VOID, mem_type, size_of, value_type
+from weldpy.backends.llvm.layout import I8, I64, PTR, mem_type, size_of, value_type
 from weldpy.backends.llvm.rules_data import make_vec, vec_parts
 from weldpy.backends.llvm.rules_loops import BUILDERS
 from weldpy.backends.llvm.rules_scalar import constant, float_min_max, int_min_max
@@ -31,11 +31,6 @@ from weldpy.ir.exprs import BinKind
 _STATE = ir.LiteralStructType([PTR, I64, I64])
 _INITIAL_CAPACITY = 16
 _FAST = ("reassoc", "nsz")
-
-
-def memcpy(cg: Codegen, dst, src, nbytes) -> None:
-    fn = cg.declare("llvm.memcpy.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
-    cg.builder.call(fn, [dst, src, nbytes, ir.Constant(I1, 0)])
 
 
 def _field(cg, state, index):
@@ -148,7 +143,7 @@ class Appender:
             b.store(cg.realloc(old, cg.array_bytes(bigger, esize)), _field(cg, state, 0))
             b.store(bigger, _field(cg, state, 2))
         data = b.load(_field(cg, state, 0), typ=PTR)
-        memcpy(cg, cg.element_ptr(ty.elem, data, length), b.extract_value(part, 0),
+        cg.memcpy(cg.element_ptr(ty.elem, data, length), b.extract_value(part, 0),
                b.mul(extra, ir.Constant(I64, esize)))
         b.store(need, _field(cg, state, 1))
         cg.release(b.extract_value(part, 0))
@@ -267,7 +262,7 @@ class VecMerger:
         data, length = vec_parts(cg, vec)
         nbytes = b.mul(length, ir.Constant(I64, size_of(ty.elem)))
         copy = cg.alloc(nbytes)
-        memcpy(cg, copy, data, nbytes)
+        cg.memcpy(copy, data, nbytes)
         return make_vec(cg, copy, length)
 
     @staticmethod

@@ -167,12 +167,16 @@ class Codegen:
         self._check_null(ptr)
         return ptr
 
+    def memcpy(self, dst: ir.Value, src: ir.Value, nbytes: ir.Value) -> None:
+        fn = self.declare("llvm.memcpy.p0.p0.i64", VOID, [PTR, PTR, I64, I1])
+        self.builder.call(fn, [dst, src, nbytes, ir.Constant(I1, 0)])
+
     def release(self, data: ir.Value) -> None:
         """Free run-owned memory now (take its block out of the run, then free it)."""
         b = self.builder
         b.call(self.rt["weld_rt_unlink"], [data])
-        b.call(self.rt["free"], [b.gep(data, [ir.Constant(I64, -runtime_ir.HEADER)],
-                                        source_etype=ir.IntType(8))])
+        b.call(self.rt["weld_rt_free_block"], [b.gep(
+            data, [ir.Constant(I64, -runtime_ir.HEADER)], source_etype=ir.IntType(8))])
 
     def _check_null(self, ptr):
         b = self.builder

@@ -25,19 +25,26 @@ Blocks of 4 MiB and more are advised to use transparent huge pages (``madvise``,
 does): where the kernel leaves huge pages to ``madvise`` (these machines), that makes a fresh
 400 MB result ~4x faster to fill, since it takes 512 times fewer page faults.
 
-Every allocation is a block ``[prev, next, size, unused | data ...]`` (a 32-byte header keeps
-the data 16-byte aligned) linked into the context's list, so after a run the caller can hand
+Blocks of 4 MiB and more are taken from and given back to a cache of warm blocks
+(``runtime_blocks``) when they fit.
+
+Every allocation is a block ``[prev, next, size, capacity | data ...]`` (a 32-byte header
+keeps the data 16-byte aligned) linked into the context's list, so after a run the caller can hand
 the blocks that hold results to NumPy (``weld_rt_unlink``) and free the rest at once
 (``weld_rt_free_all``). ``weld_rt_blocks`` lists them (data pointer, size) for that.
 """
 
 from __future__ import annotations
 
+import ctypes
 import functools
+import os
 
 from llvmlite import ir
 
+from weldpy.backends.llvm import runtime_blocks
 from weldpy.backends.llvm.layout import I8, I32, I64, PTR, VOID
+from weldpy.errors import WeldValueError
 
 HEADER = 32
 CTX_WORDS = 12
@@ -56,6 +63,7 @@ _SIGNATURES = {
     "weld_rt_blocks": (I64, [PTR, PTR, I64]),
     "weld_rt_adopt": (VOID, [PTR, PTR]),
     "weld_rt_run_parts": (VOID, [PTR, PTR, I64]),
+    "weld_rt_free_block": (VOID, [PTR]),
 }
 
 
@@ -124,6 +132,8 @@ def _libc(module: ir.Module) -> dict[str, ir.Function]:
         "free": ir.Function(module, ir.FunctionType(VOID, [PTR]), "free"),
         "memcmp": ir.Function(module, ir.FunctionType(I32, [PTR, PTR, I64]), "memcmp"),
         "madvise": ir.Function(module, ir.FunctionType(I32, [PTR, I64, I32]), "madvise"),
+        "memcpy": ir.Function(module, ir.FunctionType(VOID, [PTR, PTR, I64, ir.IntType(1)]),
+                              "llvm.memcpy.p0.p0.i64"),
     }
 
 
@@ -141,6 +151,7 @@ def runtime_module() -> str:
 
     module = ir.Module(name="weldpy_runtime")
     rt = _libc(module)
+    rt.update(runtime_blocks.define(module, rt))
     rt["weld_rt_alloc"] = _alloc(module, rt)
     rt["weld_rt_realloc"] = _realloc(module, rt)
     rt["weld_rt_free_all"] = _free_all(module, rt)
@@ -158,9 +169,22 @@ def library():
     from weldpy.backends.llvm.jit import cached_library
 
     text = runtime_module()
-    return cached_library(f"weldpy runtime library\n{text}", lambda: text,
-                          (*_SIGNATURES, "weld_rt_worker", *HANDLER_EXPORTS),
-                          name="runtime", counted=False)
+    lib = cached_library(f"weldpy runtime library\n{text}", lambda: text,
+                         (*_SIGNATURES, "weld_rt_worker", runtime_blocks.LIMIT,
+                          *HANDLER_EXPORTS), name="runtime", counted=False)
+    ctypes.c_int64.from_address(lib.address(runtime_blocks.LIMIT)).value = _cache_limit()
+    return lib
+
+
+def _cache_limit() -> int:
+    """Bytes of freed large blocks to keep for reuse (``runtime_blocks``)."""
+    text = os.environ.get("WELDPY_BLOCK_CACHE_MB", "").strip()
+    try:
+        megabytes = int(text) if text else 1024
+    except ValueError:
+        raise WeldValueError(f"environment variable WELDPY_BLOCK_CACHE_MB={text!r} is not an "
+                             f"integer") from None
+    return max(megabytes, 0) << 20
 
 
 @functools.cache
@@ -176,31 +200,66 @@ def _alloc(module, libc):
     ctx, size = fn.args
     with b.if_then(b.icmp_unsigned(">", size, ir.Constant(I64, MAX_BYTES)), likely=False):
         _fail_memory(b, ctx, size)
-    block = b.call(libc["malloc"], [b.add(size, ir.Constant(I64, HEADER))])
-    with b.if_then(b.icmp_unsigned("==", block, ir.Constant(PTR, None)), likely=False):
+    need = b.add(size, ir.Constant(I64, HEADER))
+    cache, fresh, made_ok, have = (fn.append_basic_block(n)
+                                   for n in ("cache", "fresh", "made", "have"))
+    b.cbranch(b.icmp_unsigned(">=", need, ir.Constant(I64, runtime_blocks.HUGE)), cache, fresh)
+    b.position_at_end(cache)  # a warm block from the cache, else a fresh one
+    cached = b.call(libc["weld_rt_take_block"], [need])
+    b.cbranch(b.icmp_unsigned("==", cached, ir.Constant(PTR, None)), fresh, have)
+    b.position_at_end(fresh)
+    made = b.call(libc["malloc"], [need])
+    with b.if_then(b.icmp_unsigned("==", made, ir.Constant(PTR, None)), likely=False):
         _fail_memory(b, ctx, size)
+    b.branch(made_ok)
+    b.position_at_end(made_ok)
+    runtime_blocks.set_capacity(b, made, need)
+    _advise_huge_pages(b, libc, made, size)
+    made_end = b.block
+    b.branch(have)
+    b.position_at_end(have)
+    block = b.phi(PTR)
+    block.add_incoming(cached, cache)
+    block.add_incoming(made, made_end)
     b.store(size, _header_word(b, block, 2))
     _link(b, ctx, block)
     _count_bytes(b, ctx, size)
-    _advise_huge_pages(b, libc, block, size)
     b.ret(b.gep(block, [ir.Constant(I64, HEADER)], source_etype=I8))
     return fn
 
 
 def _realloc(module, libc):
-    """``ptr weld_rt_realloc(ctx, data, size)``: the block resized (moved, relinked)."""
+    """``ptr weld_rt_realloc(ctx, data, size)``: the block resized: in place when its
+    capacity allows, into a warm cached block when one fits, else by libc (moved, relinked)."""
     fn, b = _define(module, "weld_rt_realloc", PTR, [PTR, PTR, I64])
     ctx, data, size = fn.args
     with b.if_then(b.icmp_unsigned(">", size, ir.Constant(I64, MAX_BYTES)), likely=False):
         _fail_memory(b, ctx, size)
     block = b.gep(data, [ir.Constant(I64, -HEADER)], source_etype=I8)
     old = b.load(_header_word(b, block, 2), typ=I64)
+    need = b.add(size, ir.Constant(I64, HEADER))
+    with b.if_then(b.icmp_unsigned("<=", need, runtime_blocks.capacity(b, block))):
+        b.store(size, _header_word(b, block, 2))  # room enough (a reused block): stay
+        _count_bytes(b, ctx, b.sub(size, old))
+        b.ret(data)
+    with b.if_then(b.icmp_unsigned(">=", need, ir.Constant(I64, runtime_blocks.HUGE))):
+        warm = b.call(libc["weld_rt_take_block"], [need])
+        with b.if_then(b.icmp_unsigned("!=", warm, ir.Constant(PTR, None))):
+            b.call(libc["memcpy"], [warm, block, b.add(old, ir.Constant(I64, HEADER)),
+                                    ir.Constant(ir.IntType(1), 0)])
+            _unlink(b, block)
+            b.call(libc["weld_rt_free_block"], [block])
+            b.store(size, _header_word(b, warm, 2))
+            _link(b, ctx, warm)
+            _count_bytes(b, ctx, b.sub(size, old))
+            b.ret(b.gep(warm, [ir.Constant(I64, HEADER)], source_etype=I8))
     _unlink(b, block)
-    moved = b.call(libc["realloc"], [block, b.add(size, ir.Constant(I64, HEADER))])
+    moved = b.call(libc["realloc"], [block, need])
     with b.if_then(b.icmp_unsigned("==", moved, ir.Constant(PTR, None)), likely=False):
         _link(b, ctx, block)
         _fail_memory(b, ctx, size)
     b.store(size, _header_word(b, moved, 2))
+    runtime_blocks.set_capacity(b, moved, b.add(size, ir.Constant(I64, HEADER)))
     _link(b, ctx, moved)
     _count_bytes(b, ctx, b.sub(size, old))
     _advise_huge_pages(b, libc, moved, size)
@@ -265,7 +324,7 @@ def _free_all(module, libc):
     b.cbranch(at_end, done, body)
     b.position_at_end(body)
     nxt = b.load(_header_word(b, node, 1), typ=PTR)
-    b.call(libc["free"], [node])
+    b.call(libc["weld_rt_free_block"], [node])
     node.add_incoming(nxt, body)
     b.branch(loop)
     b.position_at_end(done)

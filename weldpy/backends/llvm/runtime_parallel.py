@@ -122,6 +122,7 @@ def _run_parts(module: ir.Module, rt: dict, worker: ir.Function) -> ir.Function:
     _loop(b, ir.Constant(I64, 1), parts,
           lambda p: b.call(rt["weld_rt_adopt"], [ctx, ctx_of(b, ctxs, p)]))
     b.call(rt["weld_rt_unlink"], [ctxs])
-    b.call(rt["free"], [b.gep(ctxs, [ir.Constant(I64, -R.HEADER)], source_etype=ir.IntType(8))])
+    b.call(rt["weld_rt_free_block"],
+           [b.gep(ctxs, [ir.Constant(I64, -R.HEADER)], source_etype=ir.IntType(8))])
     b.ret_void()
     return fn

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from llvmlite import ir
 
-from weldpy.backends.llvm.builders import memcpy
 from weldpy.backends.llvm.codegen import RULES, Codegen
 from weldpy.backends.llvm.compare import compare_values
 from weldpy.backends.llvm.layout import I1, I32, I64, mem_type, size_of
@@ -162,9 +161,9 @@ class _Sorter:
         i, j, k = _while(self.cg, [lo, mid, lo], lambda i, j, k: b.and_(
             b.icmp_signed("<", i, mid), b.icmp_signed("<", j, hi)), step)
         left = b.sub(mid, i)
-        memcpy(self.cg, self.cg.element_ptr(self.elem, dst, k),
+        self.cg.memcpy(self.cg.element_ptr(self.elem, dst, k),
                self.cg.element_ptr(self.elem, src, i), self.nbytes(left))
-        memcpy(self.cg, self.cg.element_ptr(self.elem, dst, b.add(k, left)),
+        self.cg.memcpy(self.cg.element_ptr(self.elem, dst, b.add(k, left)),
                self.cg.element_ptr(self.elem, src, j), self.nbytes(b.sub(hi, j)))
 
 
@@ -183,7 +182,7 @@ def sort_in_place(cg: Codegen, elem_ty: T.Type, data, n, cmp) -> None:
     tmp = cg.alloc(nbytes)
     result = merge_sort(cg, elem_ty, data, tmp, n, cmp)
     with b.if_then(b.icmp_unsigned("!=", result, data)):
-        memcpy(cg, data, result, nbytes)
+        cg.memcpy(data, result, nbytes)
     cg.release(tmp)
 
 
@@ -200,7 +199,7 @@ def _sort(cg: Codegen, node: E.Sort):
     elem = node.ty.elem
     nbytes = b.mul(n, _c(I64, size_of(elem)))
     out = cg.alloc(nbytes)
-    memcpy(cg, out, data, nbytes)
+    cg.memcpy(out, data, nbytes)
     tmp = cg.alloc(nbytes)
     result = merge_sort(cg, elem, out, tmp, n, lambda x, y: cg.apply(comparator, [x, y]))
     cg.release(b.select(b.icmp_unsigned("==", result, out), tmp, out))
