@@ -7,13 +7,15 @@ Layout, in run-owned memory (``cg.alloc``); ``abi`` reads it back from Python:
 
 ``tag`` is 0 for an empty slot, else the key's hash with the top bit set, so a probe
 compares keys only when the tags match. Open addressing with linear probing from
-``tag & mask``; the table doubles before an insertion would pass 70% load, re-placing
-entries by their stored tags (keys are not hashed again) and freeing the old slots. Keys are
+``tag & mask``; the table doubles before an insertion would pass its load limit
+(``_load_limit``: sparse while it fits in a core's cache), re-placing entries by their
+stored tags (keys are not hashed again: the runtime library's one ``weld_rt_resize_table``
+serves every type, ``runtime_tables``) and freeing the old slots. Keys are
 equal when ``compare`` says 0 (``compare.keys_equal``: every NaN is one key, -0.0 is 0.0);
 the first key inserted is kept.
 
-Per (K, V) type the probes are LLVM functions generated once per module (``insert``, ``find``,
-``grow``; internal, so LLVM inlines the hot ones into the loops that call them). The parts of a
+Per (K, V) type the probes are LLVM functions generated once per module (``insert``,
+``find``; internal, so LLVM inlines them into the loops that call them). The parts of a
 parallel loop merge their tables with ``for_each_entry`` over one and ``insert`` into another.
 """
 
@@ -26,10 +28,10 @@ from llvmlite import ir
 from weldpy.backends.llvm.codegen import Codegen
 from weldpy.backends.llvm.compare import hash_value, keys_equal
 from weldpy.backends.llvm.layout import I1, I8, I32, I64, PTR, VOID, size_of, value_type
+from weldpy.backends.llvm.runtime_tables import ENTRIES, MASK, SIZE
 from weldpy.ir import types as T
 
 HEADER = ir.LiteralStructType([PTR, I64, I64])
-ENTRIES, MASK, SIZE = 0, 1, 2
 TAG, KEY, VALUE = 0, 1, 2
 _TAG_BIT = -(1 << 63)  # i64 constants are signed
 _MIN_CAPACITY = 8
@@ -200,48 +202,6 @@ def _load_limit(b: ir.IRBuilder, capacity) -> ir.Value:
                     b.lshr(capacity, _i64(3)), limit)
 
 
-def _resize_fn(cg: Codegen, key, value) -> ir.Function:
-    """``i1 resize(ctx, table, capacity)``: move the entries into ``capacity`` slots (a
-    power of two, larger than the table's), re-placed by their stored tags; false if
-    allocation failed."""
-
-    def build(cg, fn):
-        _, table, capacity = fn.args
-        b = cg.builder
-        ir.IRBuilder(cg.func.bail).ret(ir.Constant(I1, 0))
-        esize = _i64(size_of(entry_struct(key, value)))
-        old = b.load(header_field(cg, table, ENTRIES), typ=PTR)
-        mask = b.sub(capacity, _i64(1))
-        entries = _zeroed(cg, b.mul(capacity, esize))
-
-        def move(entry):
-            tag = b.load(entry_field(cg, key, value, entry, TAG), typ=I64)
-            home = b.and_(tag, mask)
-            pre = b.block
-            loop, done = b.append_basic_block("place"), b.append_basic_block("placed")
-            b.branch(loop)
-            b.position_at_end(loop)
-            i = b.phi(I64, "slot")
-            i.add_incoming(home, pre)
-            i.add_incoming(b.and_(b.add(i, _i64(1)), mask), loop)
-            dest = _entry(cg, key, value, entries, i)
-            taken = b.load(entry_field(cg, key, value, dest, TAG), typ=I64)
-            b.cbranch(b.icmp_unsigned("==", taken, _i64(0)), done, loop)
-            b.position_at_end(done)
-            cg.memcpy(dest, entry, esize)
-
-        for_each_entry(cg, key, value, table, move)
-        cg.release(old)
-        b.store(entries, header_field(cg, table, ENTRIES))
-        b.store(mask, header_field(cg, table, MASK))
-        b.ret(ir.Constant(I1, 1))
-
-    fn = _function(cg, "resize", key, value, I1, [PTR, PTR, I64], build)
-    fn.attributes.add("noinline")
-    fn.attributes.add("cold")
-    return fn
-
-
 def _insert_fn(cg: Codegen, key, value) -> ir.Function:
     """``{ptr, i1} insert(ctx, table, key)``: the key's slot and whether it is new (a new
     slot holds the key and a zero value); a null slot if growing failed. The load factor is
@@ -262,8 +222,9 @@ def _insert_fn(cg: Codegen, key, value) -> ir.Function:
             grow, place = b.append_basic_block("grow"), b.append_basic_block("place")
             b.cbranch(full, grow, place)
             b.position_at_end(grow)
-            grown = b.call(_resize_fn(cg, key, value),
-                           [cg.func.ctx, table, b.mul(capacity, _i64(2))])
+            grown = b.call(cg.rt["weld_rt_resize_table"], [  # (the runtime library's)
+                cg.func.ctx, table, b.mul(capacity, _i64(2)),
+                _i64(size_of(entry_struct(key, value)))])
             b.cbranch(grown, top, cg.func.bail)
             b.position_at_end(place)
             b.store(tag, entry_field(cg, key, value, entry, TAG))

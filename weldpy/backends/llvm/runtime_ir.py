@@ -64,7 +64,24 @@ _SIGNATURES = {
     "weld_rt_adopt": (VOID, [PTR, PTR]),
     "weld_rt_run_parts": (VOID, [PTR, PTR, I64]),
     "weld_rt_free_block": (VOID, [PTR]),
+    "weld_rt_resize_table": (ir.IntType(1), [PTR, PTR, I64, I64]),
 }
+
+
+def loop(b: ir.IRBuilder, start, stop, body) -> None:
+    """``for p in start .. stop-1: body(p)`` at the builder's position."""
+    pre = b.block
+    head, step, done = (b.append_basic_block(s) for s in ("loop", "loop.body", "loop.end"))
+    b.branch(head)
+    b.position_at_end(head)
+    p = b.phi(I64)
+    p.add_incoming(start, pre)
+    b.cbranch(b.icmp_signed("<", p, stop), step, done)
+    b.position_at_end(step)
+    body(p)
+    p.add_incoming(b.add(p, ir.Constant(I64, 1)), b.block)
+    b.branch(head)
+    b.position_at_end(done)
 
 
 def ctx_word(b: ir.IRBuilder, ctx, index: int):
@@ -147,7 +164,7 @@ def add_runtime(module: ir.Module) -> dict[str, ir.Function]:
 
 def runtime_module() -> str:
     """The runtime library's LLVM IR: every function of ``_SIGNATURES`` defined."""
-    from weldpy.backends.llvm import interrupt, runtime_parallel
+    from weldpy.backends.llvm import interrupt, runtime_parallel, runtime_tables
 
     module = ir.Module(name="weldpy_runtime")
     rt = _libc(module)
@@ -159,6 +176,7 @@ def runtime_module() -> str:
     rt["weld_rt_blocks"] = _blocks(module)
     rt["weld_rt_adopt"] = _adopt(module)
     rt.update(runtime_parallel.define(module, rt))
+    rt.update(runtime_tables.define(module, rt))
     return f"{module}\n{interrupt.HANDLER_IR}"
 
 

@@ -45,22 +45,6 @@ def ctx_of(b: ir.IRBuilder, ctxs, p) -> ir.Value:
     return b.gep(ctxs, [b.mul(p, ir.Constant(I64, R.CTX_WORDS))], source_etype=I64)
 
 
-def _loop(b: ir.IRBuilder, start, stop, body) -> None:
-    """``for p in start .. stop-1: body(p)`` at the builder's position."""
-    pre = b.block
-    head, step, done = (b.append_basic_block(s) for s in ("loop", "loop.body", "loop.end"))
-    b.branch(head)
-    b.position_at_end(head)
-    p = b.phi(I64)
-    p.add_incoming(start, pre)
-    b.cbranch(b.icmp_signed("<", p, stop), step, done)
-    b.position_at_end(step)
-    body(p)
-    p.add_incoming(b.add(p, ir.Constant(I64, 1)), b.block)
-    b.branch(head)
-    b.position_at_end(done)
-
-
 def define(module: ir.Module, rt: dict) -> dict[str, ir.Function]:
     """Define ``weld_rt_worker`` and ``weld_rt_run_parts`` in the runtime module."""
     worker = _worker(module)
@@ -109,7 +93,7 @@ def _run_parts(module: ir.Module, rt: dict, worker: ir.Function) -> ir.Function:
     b.position_at_end(failed)
     b.ret_void()
     b.position_at_end(go)
-    _loop(b, ir.Constant(I64, 1), parts, lambda p: R.init_part_ctx(b, ctx, ctx_of(b, ctxs, p)))
+    R.loop(b, ir.Constant(I64, 1), parts, lambda p: R.init_part_ctx(b, ctx, ctx_of(b, ctxs, p)))
     n = b.load(env_word(b, env, COUNT), typ=I64)
     b.store(ctxs, env_word(b, env, CTXS))
     b.store(parts, env_word(b, env, PARTS))
@@ -119,7 +103,7 @@ def _run_parts(module: ir.Module, rt: dict, worker: ir.Function) -> ir.Function:
     pool = b.inttoptr(b.load(R.ctx_word(b, ctx, R.POOL), typ=I64), PTR)
     b.call(Indirect(pool, _GOMP_PARALLEL),
            [worker, env, b.trunc(parts, I32), ir.Constant(I32, 0)])
-    _loop(b, ir.Constant(I64, 1), parts,
+    R.loop(b, ir.Constant(I64, 1), parts,
           lambda p: b.call(rt["weld_rt_adopt"], [ctx, ctx_of(b, ctxs, p)]))
     b.call(rt["weld_rt_unlink"], [ctxs])
     b.call(rt["weld_rt_free_block"],
