@@ -7,9 +7,12 @@ released for the whole call. ``settings()`` (``weldpy.config(threads=...)``,
 ``WELDPY_THREADS``) is the pool's size per run, so a Dask worker sets it to its share of
 the cores.
 
-libgomp is not fork-safe (a child that enters the pool its parent started waits forever), so
-a process forked from one that may have used the pool runs every loop on one thread. When
-libgomp is missing, asking for more than one thread raises an error that says so.
+Its threads spin only briefly after a loop (``GOMP_SPINCOUNT``, unless the environment sets
+it or ``OMP_WAIT_POLICY``), so they do not compete with the NumPy or pandas code that runs
+between weldpy's loops. libgomp is not fork-safe (a child that enters the pool its parent
+started waits forever), so a process forked from one that may have used the pool runs every
+loop on one thread. When libgomp is missing, asking for more than one thread raises an error
+that says so.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from weldpy.errors import WeldUnsupportedError
 LIBGOMP = "libgomp.so.1"
 DEFAULT_GRAIN = 4096  # iterations per part at least: below 2 * this a loop runs on one thread
 _MAX_GRAIN = 1 << 40
+_SPINS = 10_000
 _forked = False
 
 
@@ -37,6 +41,11 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 @functools.cache
 def _gomp_parallel() -> int | None:
     """The address of libgomp's ``GOMP_parallel``, or None when libgomp is missing."""
+    if not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & os.environ.keys():
+        # after a loop, libgomp's threads spin for ~10 ms by default, taking a core from
+        # whatever runs next (NumPy's BLAS, pandas); spin ~0.1 ms, then sleep (read by
+        # libgomp when it loads, just below)
+        os.environ["GOMP_SPINCOUNT"] = str(_SPINS)
     try:
         lib = ctypes.CDLL(LIBGOMP)
     except OSError:
