@@ -220,6 +220,16 @@ def count(name: str, n: int | float = 1) -> None:
         _counters[name] += n
 
 
+def count_all(**amounts: int | float) -> None:
+    """``count`` several counters at once (one lock: a run's counters, on the call path)."""
+    unknown = amounts.keys() - _COUNTER_NAMES
+    if unknown:
+        raise KeyError(f"weldpy.stats has no counter {sorted(unknown)[0]!r}")
+    with _lock:
+        for name, n in amounts.items():
+            _counters[name] += n
+
+
 def count_fallback(operation: str, n: int = 1) -> None:
     """Record that ``operation`` ran outside compiled code (NumPy/pandas/pyarrow)."""
     with _lock:

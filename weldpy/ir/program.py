@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from weldpy.config import backend_module, count, settings
+from weldpy.config import backend_module, count, count_all, settings
 from weldpy.errors import WeldTypeError, position_suffix
 from weldpy.ir import exprs as E
 from weldpy.ir.parser import parse
@@ -44,11 +44,10 @@ class Program:
     def __call__(self, *args):
         run = self._runner(settings().backend)
         canonical = marshal.args_to_canonical(args, self.params)
-        count("bytes_in", marshal.nbytes(canonical))
         start = time.perf_counter()
         result = run(canonical)
-        count("run_seconds", time.perf_counter() - start)
-        count("bytes_out", marshal.nbytes(result))
+        count_all(run_seconds=time.perf_counter() - start, bytes_in=marshal.nbytes(canonical),
+                  bytes_out=marshal.nbytes(result))
         return marshal.to_user(result, self.result_type)
 
     def __repr__(self) -> str:

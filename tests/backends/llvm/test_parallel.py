@@ -297,3 +297,10 @@ def test_a_loop_body_given_by_name():
     v = np.arange(10_000)
     with on(2, 3):
         np.testing.assert_array_equal(program(v), v * 2)
+
+
+def test_without_libgomp_more_than_one_thread_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(pool, "_gomp_parallel", lambda: None)
+    with pytest.raises(weldpy.errors.WeldUnsupportedError, match="libgomp1.*threads=1"):
+        pool.run_words(2, None)
+    assert pool.run_words(1, 7) == (1, 7, 0)

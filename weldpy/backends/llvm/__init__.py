@@ -29,11 +29,11 @@ from weldpy.backends.llvm import (  # noqa: F401  (importing a rules module regi
     runtime_ir,
     sort,
 )
-from weldpy.backends.llvm.abi import Packer, Unpacker, address
+from weldpy.backends.llvm.abi import Packer, Unpacker, address, flat_packer
 from weldpy.backends.llvm.codegen import ENTRY, SITES, SITES_LEN, lower_program, read_sites
 from weldpy.backends.llvm.jit import cached_library
 from weldpy.backends.llvm.layout import numpy_dtype
-from weldpy.config import count, settings
+from weldpy.config import count_all, settings
 from weldpy.deepstack import call_deep
 from weldpy.errors import (
     WeldIndexError,
@@ -59,7 +59,7 @@ def _source_digest() -> str:
     return h.hexdigest()
 
 
-_GENERATOR = _source_digest()
+GENERATOR = _source_digest()
 _VOIDP = ctypes.c_void_p
 _CTX_BYTES = 8 * runtime_ir.CTX_WORDS
 
@@ -83,7 +83,7 @@ class Runner:
     def __init__(self, typed: E.Lambda):
         self.params = T.Struct(tuple(p.ty for p in typed.params))
         self.result = typed.body.ty
-        key = f"llvm {_GENERATOR}\n{printer.pretty(typed)}"
+        key = f"llvm {GENERATOR}\n{printer.pretty(typed)}"
         runtime = runtime_ir.library()
         self.library = cached_library(
             key, lambda: call_deep(lower_program, typed), (ENTRY, SITES, SITES_LEN),
@@ -103,6 +103,8 @@ class Runner:
         self._args_at = _round_up(self._result_at + result_dtype.itemsize)
         self._frame_bytes = self._args_at + args_dtype.itemsize
         self._args_dtype, self._result_dtype = args_dtype, result_dtype
+        self._flat_pack = flat_packer(self.params)
+        self._pairs = 16  # room for this many live blocks in a first weld_rt_blocks call
 
     def __call__(self, args: tuple):
         frame = np.zeros(self._frame_bytes, dtype=np.uint8)
@@ -110,30 +112,42 @@ class Runner:
         ctx = frame[:_CTX_BYTES].view(np.int64)
         ctx[runtime_ir.SENTINEL] = ctx[runtime_ir.SENTINEL + 1] = at + 8 * runtime_ir.SENTINEL
         now = settings()
-        ctx[[runtime_ir.THREADS, runtime_ir.GRAIN, runtime_ir.POOL]] = pool.run_words(
-            now.threads, now.grain)
+        threads, grain, pool_address = pool.run_words(now.threads, now.grain)
+        ctx[runtime_ir.THREADS] = threads  # (one word at a time: 6x cheaper than a list)
+        ctx[runtime_ir.GRAIN] = grain
+        ctx[runtime_ir.POOL] = pool_address
         ctx[runtime_ir.INTERRUPT] = interrupt.flag_address()
         result = np.ndarray((), self._result_dtype, buffer=frame, offset=self._result_at)
-        packed = np.ndarray((), self._args_dtype, buffer=frame, offset=self._args_at)
-        packer = Packer()
-        packer.write(self.params, args, packed)
+        # what the packed pointers point at: alive until the result is read (it may point
+        # there too: a program returning its argument)
+        keep = self._pack(frame, args)
         try:
             self._main(at + self._args_at, at + self._result_at, at)
-            count("loops_executed", int(ctx[runtime_ir.LOOPS_EXECUTED]))
-            count("bytes_allocated", int(ctx[runtime_ir.BYTES_ALLOCATED]))
+            count_all(loops_executed=int(ctx[runtime_ir.LOOPS_EXECUTED]),
+                      bytes_allocated=int(ctx[runtime_ir.BYTES_ALLOCATED]))
             self._raise_if_failed(ctx)
-            return Unpacker(self._live_blocks(at), self._unlink, self._free_block).read(
+            out = Unpacker(self._live_blocks(at), self._unlink, self._free_block).read(
                 self.result, result)
+            del keep
+            return out
         finally:
             self._free_all(at)
 
+    def _pack(self, frame: np.ndarray, args: tuple):
+        if self._flat_pack is not None:
+            return self._flat_pack(frame, self._args_at, args)
+        packer = Packer()
+        packer.write(self.params, args,
+                     np.ndarray((), self._args_dtype, buffer=frame, offset=self._args_at))
+        return packer
+
     def _live_blocks(self, ctx: int) -> dict[int, int]:
-        n = self._blocks(ctx, None, 0)
-        if n == 0:
-            return {}
-        pairs = np.zeros((n, 2), dtype=np.int64)
-        self._blocks(ctx, address(pairs), n)
-        return {int(a): int(s) for a, s in pairs}
+        pairs = np.empty((self._pairs, 2), dtype=np.int64)
+        n = self._blocks(ctx, address(pairs), self._pairs)
+        if n > self._pairs:  # more blocks than room: ask again with enough
+            pairs = np.empty((n, 2), dtype=np.int64)
+            self._blocks(ctx, address(pairs), n)
+        return dict(pairs[:n].tolist())
 
     def _raise_if_failed(self, ctx: np.ndarray) -> None:
         site = int(ctx[runtime_ir.ERROR])

@@ -16,6 +16,7 @@ Python step per vector costs more than the copy.
 from __future__ import annotations
 
 import ctypes
+import struct
 
 import numpy as np
 
@@ -35,6 +36,49 @@ def _view(address: int, dtype: np.dtype, count: int) -> np.ndarray:
 def address(array: np.ndarray) -> int:
     """The data address of ``array`` (cheaper than ``array.ctypes.data``)."""
     return array.__array_interface__["data"][0]
+
+
+_STRUCT_CODES = {"b": "b", "B": "B", "h": "h", "H": "H", "i": "i", "I": "I", "q": "q",
+                 "Q": "Q", "l": "q", "L": "Q", "f": "f", "d": "d", "?": "B"}
+
+
+def flat_packer(params: T.Struct):
+    """For parameters that are all scalars or vectors of scalars (the common case): a
+    ``pack(buffer, offset, args) -> arrays to keep alive`` writing them with one
+    ``struct.pack_into`` (5x cheaper than ``Packer`` per call); None otherwise."""
+    dtype = numpy_dtype(params)
+    fmt, at, convert = ["<"], 0, []
+    for i, ty in enumerate(params.fields):
+        offset = dtype.fields[f"f{i}"][1]
+        fmt.append("x" * (offset - at))
+        if isinstance(ty, T.Scalar):
+            code = _STRUCT_CODES.get(ty.kind.dtype.char)
+            if code is None:
+                return None
+            fmt.append(code)
+            convert.append(float if ty.kind.is_float else int)
+            at = offset + ty.kind.dtype.itemsize
+        elif isinstance(ty, T.Vec) and isinstance(ty.elem, T.Scalar):
+            fmt.append("Qq")
+            convert.append(None)
+            at = offset + 16
+        else:
+            return None
+    layout = struct.Struct("".join(fmt))
+
+    def pack(buffer, offset: int, args) -> list:
+        words, keep = [], []
+        for value, to in zip(args, convert, strict=True):
+            if to is None:
+                array = value if value.flags.c_contiguous else np.ascontiguousarray(value)
+                keep.append(array)
+                words += (array.__array_interface__["data"][0], len(array))
+            else:
+                words.append(to(value))
+        layout.pack_into(buffer, offset, *words)
+        return keep
+
+    return pack
 
 
 class Packer:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import _signal
 import ctypes
-import ctypes.util
 import functools
 import signal
 import sys
@@ -102,7 +101,7 @@ def raise_pending() -> None:
 def _sigaction():
     if not sys.platform.startswith("linux"):
         return None
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc = ctypes.CDLL(None, use_errno=True)  # the process's symbols: libc's among them
     fn = libc.sigaction
     fn.argtypes = [ctypes.c_int, ctypes.POINTER(_SigAction), ctypes.POINTER(_SigAction)]
     fn.restype = ctypes.c_int

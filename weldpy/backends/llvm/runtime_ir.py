@@ -183,11 +183,12 @@ def runtime_module() -> str:
 @functools.cache
 def library():
     """The runtime library, loaded (and compiled, the first time on this machine) once."""
+    from weldpy.backends.llvm import GENERATOR  # the digest of the code that generates it
     from weldpy.backends.llvm.interrupt import EXPORTED as HANDLER_EXPORTS
     from weldpy.backends.llvm.jit import cached_library
 
-    text = runtime_module()
-    lib = cached_library(f"weldpy runtime library\n{text}", lambda: text,
+    # keyed by that digest: generating the module's text just to key it takes ~7 ms
+    lib = cached_library(f"weldpy runtime library\n{GENERATOR}", runtime_module,
                          (*_SIGNATURES, "weld_rt_worker", runtime_blocks.LIMIT,
                           *HANDLER_EXPORTS), name="runtime", counted=False)
     ctypes.c_int64.from_address(lib.address(runtime_blocks.LIMIT)).value = _cache_limit()
