@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from llvmlite import ir
 
-from weldpy.backends.llvm import runtime_ir
+from weldpy.backends.llvm import prefetch, runtime_ir
 from weldpy.backends.llvm.codegen import ENTRY, RULES, Codegen
 from weldpy.backends.llvm.layout import I64, mem_type, value_type
 from weldpy.backends.llvm.parallel import lower_parallel_loop
@@ -98,7 +98,21 @@ def _check_zip(cg: Codegen, node: E.For, all_bounds: list[Bounds]) -> None:
 
 def emit_range(cg: Codegen, node: E.For, all_bounds: list[Bounds], func, lo, hi, initial):
     """The plain loop over iterations ``lo .. hi-1`` of ``node`` from builder ``initial``,
-    the body lambda value ``func`` inlined; returns the final builder."""
+    the body lambda value ``func`` inlined; returns the final builder. A groupby's body
+    (``prefetch.batchable``) into a table larger than the caches runs in batches that
+    prefetch the table's slots."""
+    if prefetch.batchable(func, node.builder.ty):
+        with cg.builder.if_else(prefetch.table_is_large(cg, initial)) as (large, small):
+            with large:
+                prefetch.emit_batched(cg, node, func, lo, hi, initial,
+                                      lambda i: _element_value(cg, node, all_bounds, i))
+            with small:
+                _emit_plain(cg, node, all_bounds, func, lo, hi, initial)
+        return initial  # (a dictmerger's value is its table, whatever is merged)
+    return _emit_plain(cg, node, all_bounds, func, lo, hi, initial)
+
+
+def _emit_plain(cg: Codegen, node: E.For, all_bounds: list[Bounds], func, lo, hi, initial):
     b = cg.builder
     pre = b.block
     header, loop_body = b.append_basic_block("for.head"), b.append_basic_block("for.body")
@@ -111,20 +125,23 @@ def emit_range(cg: Codegen, node: E.For, all_bounds: list[Bounds], func, lo, hi,
     state.add_incoming(initial, pre)
     b.cbranch(b.icmp_signed("<", i, hi), loop_body, done)
     b.position_at_end(loop_body)
-    elems = [_element(cg, bounds, i) for bounds in all_bounds]
-    if len(elems) == 1:
-        elem = cg.from_mem(node.iters[0].ty, elems[0])
-    else:
-        elem = ir.Constant(value_type(T.Struct(tuple(it.ty for it in node.iters))),
-                           ir.Undefined)
-        for k, e in enumerate(elems):
-            elem = b.insert_value(elem, e, k)
-    after = cg.apply(func, [state, i, elem])
+    after = cg.apply(func, [state, i, _element_value(cg, node, all_bounds, i)])
     i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
     state.add_incoming(after, b.block)
     b.branch(header)
     b.position_at_end(done)
     return state
+
+
+def _element_value(cg: Codegen, node: E.For, all_bounds: list[Bounds], i) -> ir.Value:
+    """Iteration ``i``'s element: one iterator's value, or the struct of zipped ones."""
+    elems = [_element(cg, bounds, i) for bounds in all_bounds]
+    if len(elems) == 1:
+        return cg.from_mem(node.iters[0].ty, elems[0])
+    elem = ir.Constant(value_type(T.Struct(tuple(it.ty for it in node.iters))), ir.Undefined)
+    for k, e in enumerate(elems):
+        elem = cg.builder.insert_value(elem, e, k)
+    return elem
 
 
 def _for(cg: Codegen, node: E.For):
