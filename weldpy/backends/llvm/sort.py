@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from llvmlite import ir
 
+from weldpy.backends.llvm import radix
 from weldpy.backends.llvm.codegen import RULES, Codegen
 from weldpy.backends.llvm.compare import compare_values
 from weldpy.backends.llvm.layout import I1, I32, I64, mem_type, size_of
@@ -187,7 +188,11 @@ def sort_in_place(cg: Codegen, elem_ty: T.Type, data, n, cmp) -> None:
 
 
 def sort_by_compare(cg: Codegen, elem_ty: T.Type, data, n, key_ty: T.Type, key_of) -> None:
-    """Stable-sort ``data[0:n]`` in place by ``compare(key_of(a), key_of(b))``."""
+    """Stable-sort ``data[0:n]`` in place by ``compare(key_of(a), key_of(b))`` (integer and
+    bool keys: by radix, ``radix``)."""
+    if radix.sortable(key_ty):
+        radix.radix_sort(cg, elem_ty, data, n, key_ty.kind, key_of)
+        return
     sort_in_place(cg, elem_ty, data, n, lambda a, b: compare_values(
         cg, key_ty, key_of(a), key_of(b)))
 
