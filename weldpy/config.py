@@ -34,7 +34,7 @@ class Settings:
 
     threads: int
     backend: str
-    optimize: bool = True
+    optimize: bool | tuple[str, ...] = True
     cache_dir: str | None = None
     grain: int | None = None
     debug: int = 0
@@ -63,9 +63,16 @@ def _check_backend(value):
 
 
 def _check_optimize(value):
-    if not isinstance(value, bool):
-        raise WeldTypeError(f"config: optimize must be a bool, got {type(value).__name__}")
-    return value
+    """True (every pass), False (none) or a list of pass names (kept as a tuple)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        from weldpy.ir.passes import selected  # (the pass names live with the passes)
+
+        selected(value)
+        return tuple(value)
+    raise WeldTypeError(f"config: optimize must be a bool or a list of pass names, got "
+                        f"{type(value).__name__} {value!r}")
 
 
 def _check_cache_dir(value):

@@ -35,14 +35,16 @@ class Program:
         self.result_type = typed.body.ty
         self._runners: dict[str, object] = {}
 
-    def _runner(self, backend: str):
-        run = self._runners.get(backend)
+    def _runner(self, backend: str, optimize):
+        run = self._runners.get((backend, optimize))
         if run is None:  # the backend counts its own compilations and cache hits
-            run = self._runners[backend] = backend_module(backend).prepare(self.expr)
+            run = backend_module(backend).prepare(self.expr, optimize)
+            self._runners[backend, optimize] = run
         return run
 
     def __call__(self, *args):
-        run = self._runner(settings().backend)
+        now = settings()
+        run = self._runner(now.backend, now.optimize)
         canonical = marshal.args_to_canonical(args, self.params)
         start = time.perf_counter()
         result = run(canonical)

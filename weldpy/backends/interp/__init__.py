@@ -14,6 +14,7 @@ from weldpy.backends.interp.evaluator import RULES, Interpreter
 from weldpy.config import count
 from weldpy.deepstack import call_deep
 from weldpy.ir import exprs as E
+from weldpy.ir import passes
 from weldpy.ir.traverse import children
 
 # Trees at most this deep evaluate on the caller's stack (a few frames per level); deeper
@@ -30,10 +31,12 @@ def _depth(root: E.Node) -> int:
     return deepest
 
 
-def prepare(typed_lambda: E.Lambda):
-    """A function running the type-checked program ``typed_lambda`` on canonical arguments
-    (one per parameter, in order). Preparing is this backend's compilation: counted."""
+def prepare(typed_lambda: E.Lambda, optimize=False):
+    """A function running the type-checked program ``typed_lambda``, optimised with the
+    ``weldpy.config(optimize=...)`` selection ``optimize``, on canonical arguments (one per
+    parameter, in order). Preparing is this backend's compilation: counted."""
     start = time.perf_counter()
+    typed_lambda = passes.optimize(typed_lambda, optimize)
     interp = Interpreter()
     names = [p.name for p in typed_lambda.params]
     shallow = _depth(typed_lambda) <= _SHALLOW

@@ -42,7 +42,7 @@ from weldpy.errors import (
     WeldZeroDivisionError,
 )
 from weldpy.ir import exprs as E
-from weldpy.ir import printer, udf
+from weldpy.ir import passes, printer, udf
 from weldpy.ir import types as T
 from weldpy.ir.traverse import preorder
 
@@ -80,13 +80,15 @@ def _imports(typed: E.Lambda) -> dict[str, int]:
 class Runner:
     """One loaded program: call it with canonical arguments."""
 
-    def __init__(self, typed: E.Lambda):
+    def __init__(self, typed: E.Lambda, optimize=True):
         self.params = T.Struct(tuple(p.ty for p in typed.params))
         self.result = typed.body.ty
-        key = f"llvm {GENERATOR}\n{printer.pretty(typed)}"
+        # keyed by the program BEFORE optimisation (the cache adds the optimize setting), so
+        # a hit skips the optimiser as well as code generation and LLVM
+        key = f"llvm {GENERATOR}\noptimize={optimize}\n{printer.pretty(typed)}"
         runtime = runtime_ir.library()
         self.library = cached_library(
-            key, lambda: call_deep(lower_program, typed), (ENTRY, SITES, SITES_LEN),
+            key, lambda: call_deep(_generate, typed, optimize), (ENTRY, SITES, SITES_LEN),
             imports={**runtime_ir.addresses(), **_imports(typed)}, requires=(runtime,))
         lib = self.library
         self._main = lib.cfunc(ENTRY, None, _VOIDP, _VOIDP, _VOIDP)
@@ -164,6 +166,11 @@ class Runner:
         raise _ERRORS[found.kind](found.message.format(*details))
 
 
-def prepare(typed: E.Lambda):
-    """A callable running ``typed`` natively: ``run(canonical_args) -> canonical result``."""
-    return Runner(typed)
+def _generate(typed: E.Lambda, optimize) -> str:
+    return lower_program(passes.optimize(typed, optimize))
+
+
+def prepare(typed: E.Lambda, optimize=True):
+    """A callable running ``typed``, optimised with the ``weldpy.config(optimize=...)``
+    selection ``optimize``, natively: ``run(canonical_args) -> canonical result``."""
+    return Runner(typed, optimize)

@@ -1,0 +1,157 @@
+"""Vertical loop fusion (``weldpy.ir.passes.fuse_vertical``): golden before/after programs,
+the cases it must leave alone, and generated chains of maps, filters and reductions whose
+answers are the same before and after it, on the interpreter and on the llvm backend."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import weldpy
+from tests.results import assert_same
+from weldpy.ir import compile
+from weldpy.ir import exprs as E
+from weldpy.ir.alpha import alpha_equivalent
+from weldpy.ir.parser import parse
+from weldpy.ir.passes import fuse_vertical
+from weldpy.ir.traverse import preorder
+from weldpy.ir.typecheck import typecheck
+
+
+def fused(text: str):
+    return typecheck(fuse_vertical.run(typecheck(parse(text))))
+
+
+def same_program(got, text: str) -> bool:
+    return alpha_equivalent(got, typecheck(parse(text)))
+
+
+MAP = "result(for(v, appender[f64], |b, i, x| merge(b, x * 2.0)))"
+FILTER = "result(for(v, appender[f64], |b, i, x| if(x > 0.0, merge(b, x), b)))"
+
+GOLDEN = {
+    "map then sum": (
+        f"|v: vec[f64]| result(for({MAP}, merger[f64, +], |c, j, y| merge(c, y + 1.0)))",
+        "|v: vec[f64]| result(for(v, merger[f64, +], |c, i, x| let y = x * 2.0; "
+        "merge(c, y + 1.0)))"),
+    "map then map using the index": (
+        f"|v: vec[f64]| result(for({MAP}, appender[f64], |c, j, y| merge(c, y * f64(j))))",
+        "|v: vec[f64]| result(for(v, appender[f64], |c, i, x| let j = i; let y = x * 2.0; "
+        "merge(c, y * f64(j))))"),
+    "filter then sum": (
+        f"|v: vec[f64]| result(for({FILTER}, merger[f64, +], |c, j, y| merge(c, y)))",
+        "|v: vec[f64]| result(for(v, merger[f64, +], |c, i, x| "
+        "if(x > 0.0, let y = x; merge(c, y), c)))"),
+    "map into a dictmerger": (
+        f"|v: vec[f64]| result(for({MAP}, dictmerger[f64, i64, +], "
+        "|c, j, y| merge(c, {y, 1L})))",
+        "|v: vec[f64]| result(for(v, dictmerger[f64, i64, +], |c, i, x| let y = x * 2.0; "
+        "merge(c, {y, 1L})))"),
+    "two merges an iteration, in order": (
+        "|v: vec[f64]| result(for(result(for(v, appender[f64], "
+        "|b, i, x| merge(merge(b, x), -x))), appender[f64], |c, j, y| merge(c, y + 1.0)))",
+        "|v: vec[f64]| result(for(v, appender[f64], |c, i, x| "
+        "let c2 = (let y1 = x; merge(c, y1 + 1.0)); let y2 = -x; merge(c2, y2 + 1.0)))"),
+}
+
+
+@pytest.mark.parametrize("name", GOLDEN)
+def test_golden(name):
+    before, after = GOLDEN[name]
+    assert same_program(fused(before), after), name
+
+
+LEFT_ALONE = {
+    "the filtered index is used": (
+        f"|v: vec[f64]| result(for({FILTER}, appender[i64], |c, j, y| merge(c, j)))"),
+    "a size hint": (
+        "|v: vec[f64]| result(for(result(for(v, appender[f64](len(v)), "
+        "|b, i, x| merge(b, x))), merger[f64, +], |c, j, y| merge(c, y)))"),
+    "zipped with another vector": (
+        f"|v: vec[f64]| result(for(zip({MAP}, v), merger[f64, +], "
+        "|c, j, y| merge(c, y.$0 * y.$1)))"),
+    "a strided view of the result": (
+        f"|v: vec[f64]| result(for(iter({MAP}, 0L, 2L, 1L), merger[f64, +], "
+        "|c, j, y| merge(c, y)))"),
+    "a consumer builder that may fail": (
+        f"|v: vec[f64], w: vec[i64]| result(for({MAP}, vecmerger[i64, +](slice(w, 1L, 2L)), "
+        "|c, j, y| merge(c, {0L, i64(y)})))"),
+    "the builder passed to a lambda": (
+        "|v: vec[f64]| result(for(result(for(v, appender[f64], "
+        "|b, i, x| (|a: appender[f64]| merge(a, x))(b))), merger[f64, +], "
+        "|c, j, y| merge(c, y)))"),
+}
+
+
+@pytest.mark.parametrize("name", LEFT_ALONE)
+def test_left_alone(name):
+    text = LEFT_ALONE[name]
+    assert same_program(fused(text), text), name
+
+
+def test_a_chain_of_ten_maps_and_a_sum_is_one_loop_allocating_nothing():
+    stages = "v"
+    for k in range(10):
+        stages = f"result(for({stages}, appender[f64], |b, i, x| merge(b, x * 1.5 + {k}.0)))"
+    program = compile(f"|v: vec[f64]| result(for({stages}, merger[f64, +], "
+                      f"|b, i, x| merge(b, x)))")
+    v = np.linspace(-1.0, 1.0, 10_000)
+    want = v.copy()
+    for k in range(10):
+        want = want * 1.5 + k
+    for backend in ("interp", "llvm"):
+        with weldpy.config(backend=backend, optimize=["fuse_vertical"], threads=1):
+            weldpy.stats(reset=True)
+            got = program(v)
+            counters = weldpy.stats()
+        np.testing.assert_allclose(got, want.sum(), rtol=1e-12)
+        if backend == "llvm":
+            assert counters["loops_executed"] == 1 and counters["bytes_allocated"] == 0
+
+
+# --- generated chains ----------------------------------------------------------------------
+STAGES = {
+    "map": "merge(b, {e})",
+    "filter": "if({c}, merge(b, x), b)",
+    "map filter": "if({c}, merge(b, {e}), b)",
+    "flatten": "merge(merge(b, x), {e})",
+}
+EXPRS = ["x * 2.0", "x + 1.0", "-x", "x * x - 3.0", "x / 4.0", "f64(i) + x"]
+CONDS = ["x > 0.0", "x < 1.0", "x * x > 2.0", "i % 2L == 0L"]
+ENDS = {
+    "sum": ("merger[f64, +]", "merge(b, x)"),
+    "max": ("merger[f64, max]", "merge(b, x)"),
+    "collect": ("appender[f64]", "merge(b, x)"),
+    "indexed": ("appender[f64]", "merge(b, x + f64(i))"),
+    "count by sign": ("dictmerger[bool, i64, +]", "merge(b, {x > 0.0, 1L})"),
+}
+
+
+@st.composite
+def chains(draw):
+    text = "v"
+    for _ in range(draw(st.integers(1, 4))):
+        shape = STAGES[draw(st.sampled_from(sorted(STAGES)))]
+        body = shape.format(e=draw(st.sampled_from(EXPRS)), c=draw(st.sampled_from(CONDS)))
+        text = f"result(for({text}, appender[f64], |b, i, x| {body}))"
+    builder, merge = ENDS[draw(st.sampled_from(sorted(ENDS)))]
+    values = draw(st.lists(st.sampled_from([-2.5, -1.0, -0.0, 0.0, 0.5, 1.0, 3.0, 7.25]),
+                           max_size=12))
+    return f"|v: vec[f64]| result(for({text}, {builder}, |b, i, x| {merge}))", values
+
+
+@settings(max_examples=60, deadline=None)
+@given(chains())
+def test_generated_chains_mean_the_same_fused(chain):
+    text, values = chain
+    program, v = compile(text), np.array(values, dtype=np.float64)
+    loops = [n for n in preorder(fuse_vertical.run(program.expr)) if isinstance(n, E.For)]
+    # every stage fuses, except into a consumer that needs the index of a filtered vector
+    assert len(loops) == 1 or "f64(i)" in text or "i % 2L" in text
+    with weldpy.config(backend="interp", optimize=False):
+        want = program(v)
+    for backend, threads in (("interp", 1), ("llvm", 1), ("llvm", 2)):
+        with weldpy.config(backend=backend, optimize=["fuse_vertical"], threads=threads,
+                           grain=1):
+            got = program(v)
+        assert_same(got, want, loose="merger[f64, +]" in text)

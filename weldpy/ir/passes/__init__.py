@@ -1,0 +1,64 @@
+"""The optimiser: an ordered pipeline of passes over typed programs (DESIGN.md 4).
+
+Each pass is a pure function ``Expr -> Expr`` in its own module, keeping the program's
+meaning (the interpreter gives the same answer before and after it). ``optimize(program,
+selection)`` runs the selected passes in pipeline order and type-checks the result after
+each, so a pass may build new nodes without types. ``weldpy.config(optimize=...)`` selects:
+``True`` every pass, ``False`` none, or a list of pass names.
+
+>>> from weldpy.ir.passes import pipeline_text
+>>> print(pipeline_text().splitlines()[0])
+weldpy optimiser pipeline (in order):
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from weldpy.deepstack import call_deep
+from weldpy.errors import WeldValueError
+from weldpy.ir import exprs as E
+from weldpy.ir.passes import fuse_vertical
+from weldpy.ir.typecheck import typecheck
+
+# (name, pass, what it does), in the order they run
+PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
+    ("fuse_vertical", fuse_vertical.run,
+     "a loop over another loop's appender result merges into it"),
+)
+NAMES = tuple(name for name, _, _ in PIPELINE)
+
+
+def selected(selection: bool | Iterable[str]) -> tuple[str, ...]:
+    """The pass names a ``weldpy.config(optimize=...)`` value selects, in pipeline order."""
+    if selection is True:
+        return NAMES
+    if selection is False:
+        return ()
+    wanted = tuple(selection)
+    unknown = [n for n in wanted if n not in NAMES]
+    if unknown:
+        raise WeldValueError(f"config: unknown optimiser pass {unknown[0]!r}; the passes are "
+                             f"{', '.join(NAMES)}")
+    return tuple(n for n in NAMES if n in wanted)
+
+
+def optimize(program: E.Lambda, selection: bool | Iterable[str] = True) -> E.Lambda:
+    """``program`` (typed) with the selected passes applied in order, typed again (on a
+    deep stack: passes and the type checker recurse on deep programs)."""
+    names = selected(selection)
+    return call_deep(_run, program, names) if names else program
+
+
+def _run(program: E.Lambda, names: tuple[str, ...]) -> E.Lambda:
+    for name, run, _ in PIPELINE:
+        if name in names:
+            program = typecheck(run(program))
+    return program
+
+
+def pipeline_text() -> str:
+    """The pipeline, one pass a line (what ``weldpy.explain`` prints as the optimiser)."""
+    lines = ["weldpy optimiser pipeline (in order):"]
+    lines += [f"  {i}. {name}: {what}" for i, (name, _, what) in enumerate(PIPELINE, 1)]
+    return "\n".join(lines)
