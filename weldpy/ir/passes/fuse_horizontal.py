@@ -1,0 +1,143 @@
+"""Horizontal loop fusion: independent loops over the same iterators, whose results one
+expression needs, become one loop building a struct of their builders.
+
+    {result(for(v, B1, F1)), result(for(v, B2, F2)) / 2.0}
+      =>  let r = for(v, {B1, B2}, |b, i, x| {F1(b.$0, i, x), F2(b.$1, i, x)});
+          {result(r.$0), result(r.$1) / 2.0}
+
+The loops are looked for where the expression always evaluates them (struct fields,
+operands, casts, field accesses, the value and body of a ``let``), not under a lambda, a
+loop or one branch of an ``if``; each builds a fresh builder whose size hint or initial value
+cannot fail, and nothing the loops read is bound between the expression's root and them (the
+fused loop is placed at the root). Each iteration still runs every body in order on its own
+builder, so results are the same; only the order in which two failing loops would report
+their errors can change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from weldpy.ir import exprs as E
+from weldpy.ir import types as T
+from weldpy.ir.alpha import canonical
+from weldpy.ir.passes.fuse_vertical import cannot_fail
+from weldpy.ir.traverse import children, free_vars, preorder, rebuild, rewrite_bottom_up
+
+# node classes whose children are all evaluated whenever the node is (where loops are looked
+# for); a Let's value and body both are
+_ALWAYS = (E.MakeStruct, E.BinOp, E.UnaryOp, E.Cast, E.GetField, E.Let, E.Ascribe,
+           E.Length, E.Select, E.Result, E.ToVec, E.Sort, E.Lookup, E.OptLookup,
+           E.KeyExists, E.Slice)
+
+
+def run(program: E.Expr) -> E.Expr:
+    """``program`` with the loops of each lambda body and of the program fused by iterators."""
+    return rewrite_bottom_up(program, _fuse_in_lambda)
+
+
+def _fuse_in_lambda(node: E.Node) -> E.Node:
+    if not isinstance(node, E.Lambda):
+        return node
+    body = _fuse(node.body)
+    return node if body is node.body else E.Lambda(node.params, body,
+                                                   annotations=node.annotations)
+
+
+@dataclass
+class _Group:
+    iters: tuple
+    paths: list = field(default_factory=list)  # child-index paths of the loops' results
+    loops: list = field(default_factory=list)
+
+
+def _fuse(root: E.Expr) -> E.Expr:
+    groups: dict[tuple, _Group] = {}
+    _collect(root, (), frozenset(), groups)
+    for group in groups.values():
+        if len(group.loops) >= 2:
+            root = _apply(root, group)
+            return _fuse(root)  # (paths changed: look again for the other groups)
+    return root
+
+
+def _fusable(node: E.Node, bound: frozenset) -> bool:
+    if not (isinstance(node, E.Result) and isinstance(node.builder, E.For)):
+        return False
+    loop = node.builder
+    new = loop.builder
+    return (isinstance(new, E.NewBuilder) and not isinstance(new.type_, T.Struct)
+            and (new.arg is None or cannot_fail(new.arg)) and isinstance(loop.func, E.Lambda)
+            and not (free_vars(loop) & bound))
+
+
+def _collect(node: E.Node, path: tuple, bound: frozenset, groups: dict) -> None:
+    """Record every fusable loop result under ``node`` in an always-evaluated position."""
+    if _fusable(node, bound):
+        key = node.builder.iters
+        group = groups.setdefault(key, _Group(key))
+        group.paths.append(path)
+        group.loops.append(node.builder)
+        return
+    if not isinstance(node, _ALWAYS):
+        return
+    kids = children(node)
+    if isinstance(node, E.BinOp) and node.op in (E.BinKind.LAND, E.BinKind.LOR):
+        kids = kids[:1]  # (short-circuit: the right operand may not run)
+    for k, kid in enumerate(kids):
+        inner = bound | {node.name} if isinstance(node, E.Let) and k == len(kids) - 1 \
+            else bound
+        _collect(kid, (*path, k), inner, groups)
+
+
+def _apply(root: E.Expr, group: _Group) -> E.Expr:
+    name = _fresh("hfused", _names(root))
+    replacements = {path: E.Result(E.GetField(E.Ident(name), k))
+                    for k, path in enumerate(group.paths)}
+    body = _replace(root, (), replacements)
+    return E.Let(name, _fused_loop(group, name), body)
+
+
+def _replace(node: E.Node, path: tuple, replacements: dict) -> E.Node:
+    if path in replacements:
+        return replacements[path]
+    if not any(p[:len(path)] == path for p in replacements):
+        return node
+    kids = children(node)
+    return rebuild(node, [_replace(kid, (*path, k), replacements)
+                          for k, kid in enumerate(kids)])
+
+
+def _fused_loop(group: _Group, avoid: str) -> E.For:
+    """One loop over the group's iterators building the struct of the loops' builders."""
+    funcs = [canonical(loop.func, f"h{k}_") for k, loop in enumerate(group.loops)]
+    taken = set().union(*(_names(f) for f in funcs)) | {avoid}
+    b, i, x = (_fresh(stem, taken) for stem in ("hb", "hi", "hx"))
+    bodies = []
+    for k, func in enumerate(funcs):
+        pb, pi, px = func.params
+        renames = {pb.name: E.GetField(E.Ident(b), k), pi.name: E.Ident(i),
+                   px.name: E.Ident(x)}
+        bodies.append(rewrite_bottom_up(func.body, lambda n, r=renames: r.get(n.name, n)
+                                        if isinstance(n, E.Ident) else n))
+    builders = E.MakeStruct(tuple(loop.builder for loop in group.loops))
+    params = (E.Param(b, None), E.Param(i, None), E.Param(x, None))
+    return E.For(group.iters, builders, E.Lambda(params, E.MakeStruct(tuple(bodies))))
+
+
+def _fresh(stem: str, taken: set) -> str:
+    k = 0
+    while f"{stem}{k}" in taken:
+        k += 1
+    return f"{stem}{k}"
+
+
+def _names(root: E.Node) -> set[str]:
+    """Every name ``root`` uses or binds (a fresh name avoids them all)."""
+    names = set(free_vars(root))
+    for n in preorder(root):
+        if isinstance(n, E.Let):
+            names.add(n.name)
+        elif isinstance(n, E.Lambda):
+            names.update(p.name for p in n.params)
+    return names
