@@ -1,6 +1,7 @@
 """weldpy: lazy NumPy / pandas / ML pipelines fused into one Weld-style IR program.
 
-The top-level API only: configuration, counters, the error hierarchy and the IR package.
+The top-level API only: configuration, counters, ``explain``, the error hierarchy and the IR
+package.
 """
 
 from weldpy import backends, ir
@@ -12,6 +13,7 @@ from weldpy.errors import (
     WeldTypeError,
     WeldUnsupportedError,
 )
+from weldpy.explain import Explanation, explain
 
 __version__ = "0.1.0"
 
@@ -22,7 +24,9 @@ __all__ = [
     "WeldTypeError",
     "WeldUnsupportedError",
     "backends",
+    "Explanation",
     "config",
+    "explain",
     "ir",
     "stats",
 ]

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from weldpy.ir import exprs as E
+from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
-from weldpy.ir.passes.fuse_vertical import cannot_fail
+from weldpy.ir.passes.fuse_vertical import FUSED, annotate, cannot_fail, fused_into
 from weldpy.ir.traverse import children, free_vars, preorder, rebuild, rewrite_bottom_up
 
 # node classes whose children are all evaluated whenever the node is (where loops are looked
@@ -122,7 +123,10 @@ def _fused_loop(group: _Group, avoid: str) -> E.For:
                                         if isinstance(n, E.Ident) else n))
     builders = E.MakeStruct(tuple(loop.builder for loop in group.loops))
     params = (E.Param(b, None), E.Param(i, None), E.Param(x, None))
-    return E.For(group.iters, builders, E.Lambda(params, E.MakeStruct(tuple(bodies))))
+    loop = E.For(group.iters, builders, E.Lambda(params, E.MakeStruct(tuple(bodies))))
+    what = (f"{len(group.loops)} loops over "
+            f"{', '.join(printer.pretty(it) for it in group.iters)} side by side")
+    return annotate(loop, FUSED, fused_into(loop, what, *group.loops))
 
 
 def _fresh(stem: str, taken: set) -> str:

@@ -18,7 +18,10 @@ else, and name clashes between the two bodies (every binder is renamed apart fir
 
 from __future__ import annotations
 
+import dataclasses
+
 from weldpy.ir import exprs as E
+from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up
@@ -34,8 +37,35 @@ def run(program: E.Expr) -> E.Expr:
 
 
 def _fuse_or_keep(node: E.Node) -> E.Node:
-    fused = _fuse(node) if isinstance(node, E.For) else None
-    return node if fused is None else fused
+    if not isinstance(node, E.For):
+        return node
+    fused, reason = _fuse(node)
+    if fused is not None:
+        return fused
+    if reason is None or annotation(node, MATERIALIZED):
+        return node
+    return annotate(node, MATERIALIZED, reason)
+
+
+# provenance, read by ``weldpy.explain``: what a loop absorbed, and why a vector it reads
+# stayed materialised
+FUSED, MATERIALIZED = "fused", "materialized"
+
+
+def annotation(node: E.Node, key: str) -> str | None:
+    return dict(node.annotations).get(key)
+
+
+def annotate(node: E.Node, key: str, value: str) -> E.Node:
+    """``node`` with annotation ``key: value`` (replacing an earlier one)."""
+    kept = tuple((k, v) for k, v in node.annotations if k != key)
+    return dataclasses.replace(node, annotations=(*kept, (key, value)))
+
+
+def fused_into(loop: E.For, description: str, *absorbed: E.For) -> str:
+    """The ``fused`` annotation of a loop made of ``loop`` and ``absorbed``."""
+    earlier = [annotation(n, FUSED) for n in (loop, *absorbed)]
+    return "; ".join([e for e in earlier if e] + [description])
 
 
 def cannot_fail(node: E.Node) -> bool:
@@ -50,45 +80,56 @@ def cannot_fail(node: E.Node) -> bool:
     return True
 
 
-def _producer(consumer: E.For) -> E.For | None:
-    """The loop whose appender's result ``consumer`` iterates over, if fusable."""
+def _producer(consumer: E.For) -> tuple[E.For | None, str | None]:
+    """The loop whose appender's result ``consumer`` iterates over, or why there is none to
+    fuse (None: ``consumer`` does not read a loop's result at all)."""
+    results = [it for it in consumer.iters
+               if isinstance(it.data, E.Result) and isinstance(it.data.builder, E.For)]
+    if not results:
+        return None, None
     if len(consumer.iters) != 1:
-        return None
+        return None, "zipped with other iterators"
     it = consumer.iters[0]
     if it.kind is not E.IterKind.SCALAR or it.start is not None:
-        return None
-    if not (isinstance(it.data, E.Result) and isinstance(it.data.builder, E.For)):
-        return None
+        return None, "read through a strided iterator"
     producer = it.data.builder
     new = producer.builder
-    if not (isinstance(new, E.NewBuilder) and isinstance(new.type_, T.Appender)
-            and new.arg is None):
-        return None
+    if not (isinstance(new, E.NewBuilder) and isinstance(new.type_, T.Appender)):
+        return None, None  # not an appender's vector: nothing to fuse
+    if new.arg is not None:
+        return None, "the producer's appender has a size hint"
     if not (isinstance(producer.func, E.Lambda) and isinstance(consumer.func, E.Lambda)):
-        return None
-    return producer
+        return None, "a loop body that is not a lambda"
+    return producer, None
 
 
-def _fuse(consumer: E.For) -> E.For | None:
-    producer = _producer(consumer)
-    if producer is None or not cannot_fail(consumer.builder):
-        return None
+def _fuse(consumer: E.For) -> tuple[E.For | None, str | None]:
+    """The fused loop, or None and why not (None: nothing to fuse)."""
+    producer, reason = _producer(consumer)
+    if producer is None:
+        return None, reason
+    if not cannot_fail(consumer.builder):
+        return None, "the consumer's builder may fail"
     made = canonical(producer.func, "fp")
     takes = canonical(consumer.func, "fc")
     if (_binders(made) & free_vars(takes)) or (_binders(takes) & free_vars(made)):
-        return None
+        return None, "names clash"
     b, i, x = made.params
     c, j, y = takes.params
     uses_index = j.name in free_vars(takes.body)
-    if uses_index and _merges_per_iteration(made.body, b.name) != 1:
-        return None
+    per_iteration = _merges_per_iteration(made.body, b.name)
+    if uses_index and per_iteration != 1:
+        return None, "the consumer uses the index of a filtered vector"
     spine = _Spine(b.name, c.name, takes.body, (j.name, i.name) if uses_index else None,
                    y.name)
     body = spine.rewrite(made.body)
     if body is None:
-        return None
-    func = E.Lambda((c, i, x), body)
-    return E.For(producer.iters, consumer.builder, func, annotations=consumer.annotations)
+        return None, "the producer's appender flows where fusion does not follow"
+    kind = {1: "map"}.get(per_iteration, "filter" if per_iteration is None else "flatten")
+    loop = E.For(producer.iters, consumer.builder, E.Lambda((c, i, x), body),
+                 annotations=consumer.annotations)
+    what = f"{kind} over {', '.join(printer.pretty(it) for it in producer.iters)}"
+    return annotate(loop, FUSED, fused_into(consumer, what, producer)), None
 
 
 def _binders(func: E.Lambda) -> set[str]:
