@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from weldpy.deepstack import call_deep
 from weldpy.errors import WeldValueError
 from weldpy.ir import exprs as E
-from weldpy.ir.passes import fuse_horizontal, fuse_vertical
+from weldpy.ir.passes import fuse_horizontal, fuse_vertical, predicate
 from weldpy.ir.typecheck import typecheck
 
 # (name, pass, what it does), in the order they run
@@ -27,6 +27,8 @@ PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
      "a loop over another loop's appender result merges into it"),
     ("fuse_horizontal", fuse_horizontal.run,
      "loops over the same iterators that one expression needs become one loop"),
+    ("predicate", predicate.run,
+     "a branch merging into a merger becomes a merge of a select (no branch: vectorises)"),
 )
 NAMES = tuple(name for name, _, _ in PIPELINE)
 
