@@ -18,11 +18,12 @@ from collections.abc import Callable, Iterable
 from weldpy.deepstack import call_deep
 from weldpy.errors import WeldValueError
 from weldpy.ir import exprs as E
-from weldpy.ir.passes import fuse_horizontal, fuse_vertical, predicate
+from weldpy.ir.passes import cse, fuse_horizontal, fuse_vertical, predicate
 from weldpy.ir.typecheck import typecheck
 
 # (name, pass, what it does), in the order they run
 PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
+    ("cse", cse.run, "an expression always computed twice is computed once (a let)"),
     ("fuse_vertical", fuse_vertical.run,
      "a loop over another loop's appender result merges into it"),
     ("fuse_horizontal", fuse_horizontal.run,

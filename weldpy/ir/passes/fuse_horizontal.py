@@ -23,13 +23,8 @@ from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
 from weldpy.ir.passes.fuse_vertical import FUSED, annotate, cannot_fail, fused_into
-from weldpy.ir.traverse import children, free_vars, preorder, rebuild, rewrite_bottom_up
-
-# node classes whose children are all evaluated whenever the node is (where loops are looked
-# for); a Let's value and body both are
-_ALWAYS = (E.MakeStruct, E.BinOp, E.UnaryOp, E.Cast, E.GetField, E.Let, E.Ascribe,
-           E.Length, E.Select, E.Result, E.ToVec, E.Sort, E.Lookup, E.OptLookup,
-           E.KeyExists, E.Slice)
+from weldpy.ir.passes.places import always_evaluated, fresh_name, names_in, replace_at
+from weldpy.ir.traverse import free_vars, rewrite_bottom_up
 
 
 def run(program: E.Expr) -> E.Expr:
@@ -54,7 +49,12 @@ class _Group:
 
 def _fuse(root: E.Expr) -> E.Expr:
     groups: dict[tuple, _Group] = {}
-    _collect(root, (), frozenset(), groups)
+    for path, node, bound in always_evaluated(root):
+        if _fusable(node, bound):
+            group = groups.setdefault(node.builder.iters, _Group(node.builder.iters))
+            if not any(path[:len(p)] == p for p in group.paths):  # (not inside another)
+                group.paths.append(path)
+                group.loops.append(node.builder)
     for group in groups.values():
         if len(group.loops) >= 2:
             root = _apply(root, group)
@@ -72,48 +72,18 @@ def _fusable(node: E.Node, bound: frozenset) -> bool:
             and not (free_vars(loop) & bound))
 
 
-def _collect(node: E.Node, path: tuple, bound: frozenset, groups: dict) -> None:
-    """Record every fusable loop result under ``node`` in an always-evaluated position."""
-    if _fusable(node, bound):
-        key = node.builder.iters
-        group = groups.setdefault(key, _Group(key))
-        group.paths.append(path)
-        group.loops.append(node.builder)
-        return
-    if not isinstance(node, _ALWAYS):
-        return
-    kids = children(node)
-    if isinstance(node, E.BinOp) and node.op in (E.BinKind.LAND, E.BinKind.LOR):
-        kids = kids[:1]  # (short-circuit: the right operand may not run)
-    for k, kid in enumerate(kids):
-        inner = bound | {node.name} if isinstance(node, E.Let) and k == len(kids) - 1 \
-            else bound
-        _collect(kid, (*path, k), inner, groups)
-
-
 def _apply(root: E.Expr, group: _Group) -> E.Expr:
-    name = _fresh("hfused", _names(root))
-    replacements = {path: E.Result(E.GetField(E.Ident(name), k))
-                    for k, path in enumerate(group.paths)}
-    body = _replace(root, (), replacements)
+    name = fresh_name("hfused", names_in(root))
+    body = replace_at(root, {path: E.Result(E.GetField(E.Ident(name), k))
+                             for k, path in enumerate(group.paths)})
     return E.Let(name, _fused_loop(group, name), body)
-
-
-def _replace(node: E.Node, path: tuple, replacements: dict) -> E.Node:
-    if path in replacements:
-        return replacements[path]
-    if not any(p[:len(path)] == path for p in replacements):
-        return node
-    kids = children(node)
-    return rebuild(node, [_replace(kid, (*path, k), replacements)
-                          for k, kid in enumerate(kids)])
 
 
 def _fused_loop(group: _Group, avoid: str) -> E.For:
     """One loop over the group's iterators building the struct of the loops' builders."""
     funcs = [canonical(loop.func, f"h{k}_") for k, loop in enumerate(group.loops)]
-    taken = set().union(*(_names(f) for f in funcs)) | {avoid}
-    b, i, x = (_fresh(stem, taken) for stem in ("hb", "hi", "hx"))
+    taken = set().union(*(names_in(f) for f in funcs)) | {avoid}
+    b, i, x = (fresh_name(stem, taken) for stem in ("hb", "hi", "hx"))
     bodies = []
     for k, func in enumerate(funcs):
         pb, pi, px = func.params
@@ -127,21 +97,3 @@ def _fused_loop(group: _Group, avoid: str) -> E.For:
     what = (f"{len(group.loops)} loops over "
             f"{', '.join(printer.pretty(it) for it in group.iters)} side by side")
     return annotate(loop, FUSED, fused_into(loop, what, *group.loops))
-
-
-def _fresh(stem: str, taken: set) -> str:
-    k = 0
-    while f"{stem}{k}" in taken:
-        k += 1
-    return f"{stem}{k}"
-
-
-def _names(root: E.Node) -> set[str]:
-    """Every name ``root`` uses or binds (a fresh name avoids them all)."""
-    names = set(free_vars(root))
-    for n in preorder(root):
-        if isinstance(n, E.Let):
-            names.add(n.name)
-        elif isinstance(n, E.Lambda):
-            names.update(p.name for p in n.params)
-    return names

@@ -1,0 +1,70 @@
+"""Where in an expression subexpressions are always evaluated, and rewriting at places.
+
+A *place* is the path of child indices from a root to a node. ``always_evaluated(root)``
+yields the places whose node runs whenever ``root`` does: through struct fields, operands,
+casts, field accesses, lookups, merges, and both the value and the body of a ``let``; not into a
+lambda (it may run any number of times), a loop, one branch of an ``if``, or the right
+operand of ``&&``/``||``. Passes that move such nodes to the root (``fuse_horizontal``,
+``cse``) share these helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from weldpy.ir import exprs as E
+from weldpy.ir.traverse import children, free_vars, preorder, rebuild
+
+_ALWAYS = (E.MakeStruct, E.BinOp, E.UnaryOp, E.Cast, E.GetField, E.Let, E.Ascribe,
+           E.Length, E.Select, E.Result, E.ToVec, E.Sort, E.Lookup, E.OptLookup,
+           E.KeyExists, E.Slice, E.Merge, E.MakeVector)
+
+
+def always_evaluated(root: E.Node) -> Iterator[tuple[tuple, E.Node, frozenset]]:
+    """(place, node, names bound between ``root`` and it) for every always-evaluated node."""
+    stack = [((), root, frozenset())]
+    while stack:
+        path, node, bound = stack.pop()
+        yield path, node, bound
+        if not isinstance(node, _ALWAYS):
+            continue
+        kids = children(node)
+        if isinstance(node, E.BinOp) and node.op in (E.BinKind.LAND, E.BinKind.LOR):
+            kids = kids[:1]  # (short-circuit: the right operand may not run)
+        for k in range(len(kids) - 1, -1, -1):
+            inner = bound | {node.name} if isinstance(node, E.Let) and k == 1 else bound
+            stack.append(((*path, k), kids[k], inner))
+
+
+def node_at(node: E.Node, path: tuple) -> E.Node:
+    for k in path:
+        node = children(node)[k]
+    return node
+
+
+def replace_at(node: E.Node, replacements: dict, path: tuple = ()) -> E.Node:
+    """``node`` with the node at each place in ``replacements`` replaced."""
+    if path in replacements:
+        return replacements[path]
+    if not any(p[:len(path)] == path for p in replacements):
+        return node
+    return rebuild(node, [replace_at(kid, replacements, (*path, k))
+                          for k, kid in enumerate(children(node))])
+
+
+def names_in(root: E.Node) -> set[str]:
+    """Every name ``root`` uses or binds (a fresh name avoids them all)."""
+    names = set(free_vars(root))
+    for n in preorder(root):
+        if isinstance(n, E.Let):
+            names.add(n.name)
+        elif isinstance(n, E.Lambda):
+            names.update(p.name for p in n.params)
+    return names
+
+
+def fresh_name(stem: str, taken: set) -> str:
+    k = 0
+    while f"{stem}{k}" in taken:
+        k += 1
+    return f"{stem}{k}"
