@@ -41,6 +41,8 @@ GOLDEN = [
     ("merger[i64, +]", "if(x > 0.0, merge(b, 1L), b)", "merge(b, select(x > 0.0, 1L, 0L))"),
     ("merger[i64, min]", "if(x > 0.0, merge(b, i), b)",
      "merge(b, select(x > 0.0, i, 9223372036854775807L))"),
+    ("merger[f64, +]", "if(x > 0.0, let y = x * 2.0; merge(b, y + y), b)",
+     "merge(b, select(x > 0.0, let y = x * 2.0; y + y, -0.0))"),
 ]
 
 

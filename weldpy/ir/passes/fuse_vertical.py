@@ -27,7 +27,7 @@ from weldpy.ir.alpha import canonical
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up
 
 _SAFE = (E.Literal, E.StringLit, E.Ident, E.GetField, E.MakeStruct, E.Length, E.UnaryOp,
-         E.Cast, E.Select, E.If, E.Ascribe, E.NewBuilder, E.MakeVector)
+         E.Cast, E.Select, E.If, E.Ascribe, E.NewBuilder, E.MakeVector, E.Let)
 _FAILING_BINOPS = (E.BinKind.DIV, E.BinKind.MOD)
 
 

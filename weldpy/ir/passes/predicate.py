@@ -7,7 +7,8 @@ The identity leaves every accumulator as it was: ``-0.0`` for a float sum (``x +
 ``min``/``max``. ``select`` evaluates ``x`` when ``c`` is false too, so only an ``x`` that
 cannot fail and is cheap (``_COST`` nodes at most, no loop or call) is predicated: no pass
 may run a lookup or a division its guard skipped (IR.md). ``@(predicate: false)`` on the
-``if`` keeps the branch. The loop is annotated ``predicated`` (``weldpy.explain``).
+``if`` keeps the branch; ``let``s around the merge (a fused consumer's) move into the
+select with the value. The loop is annotated ``predicated`` (``weldpy.explain``).
 """
 
 from __future__ import annotations
@@ -53,9 +54,9 @@ def _predicated(node: E.Node, b: str) -> E.Node:
     """``node`` as a merge of a select, when it is a predicable branch into ``b``."""
     if not isinstance(node, E.If) or annotation(node, "predicate") == "false":
         return node
-    merge, other = node.on_true, node.on_false
-    if not isinstance(merge, E.Merge):
-        merge, other = node.on_false, node.on_true
+    on_true = not isinstance(node.on_false, E.Let | E.Merge)
+    branch, other = (node.on_true, node.on_false) if on_true else (node.on_false, node.on_true)
+    lets, merge = _under_lets(branch)
     if not (isinstance(merge, E.Merge) and isinstance(merge.builder, E.Ident)
             and merge.builder.name == b and isinstance(other, E.Ident) and other.name == b):
         return node
@@ -64,13 +65,24 @@ def _predicated(node: E.Node, b: str) -> E.Node:
             and ty.elem.kind is not T.ScalarKind.BOOL):
         return node
     value = merge.value
+    for name, bound in reversed(lets):  # (the lets a fused consumer left: part of the value)
+        value = E.Let(name, bound, value)
     if (b in free_vars(value) or not cannot_fail(value)
             or sum(1 for _ in preorder(value)) > _COST):
         return node
     identity = _identity(ty.op, ty.elem)
-    chosen = (E.Select(node.cond, value, identity) if merge is node.on_true
+    chosen = (E.Select(node.cond, value, identity) if on_true
               else E.Select(node.cond, identity, value))
     return E.Merge(merge.builder, chosen)
+
+
+def _under_lets(node: E.Node) -> tuple[list, E.Node]:
+    """The ``(name, value)`` of the lets wrapping ``node``, and what they wrap."""
+    lets = []
+    while isinstance(node, E.Let):
+        lets.append((node.name, node.value))
+        node = node.body
+    return lets, node
 
 
 def _identity(op: T.BuilderOp, elem: T.Scalar) -> E.Literal:
