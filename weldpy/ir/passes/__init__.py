@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable
 from weldpy.deepstack import call_deep
 from weldpy.errors import WeldValueError
 from weldpy.ir import exprs as E
-from weldpy.ir.passes import cse, fuse_horizontal, fuse_vertical, predicate
+from weldpy.ir.passes import cse, fold, fuse_horizontal, fuse_vertical, inline, predicate
 from weldpy.ir.typecheck import typecheck
 
 # (name, pass, what it does), in the order they run
 PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
+    ("inline", inline.run, "lets used once and lambdas applied to arguments, inlined"),
+    ("fold", fold.run, "constant folding and algebraic simplification"),
     ("cse", cse.run, "an expression always computed twice is computed once (a let)"),
     ("fuse_vertical", fuse_vertical.run,
      "a loop over another loop's appender result merges into it"),

@@ -24,9 +24,10 @@ from weldpy.ir.passes.places import (
     node_at,
     replace_at,
 )
-from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up
+from weldpy.ir.traverse import children, free_vars, postorder, rewrite_bottom_up
 
 _MIN_NODES = 4  # smaller expressions (x * 2.0, f64(len(v))) cost less than the let
+_MAX_NODES = 64  # larger ones are rarely repeated whole; their repeated parts are found
 
 
 def run(program: E.Expr) -> E.Expr:
@@ -41,14 +42,25 @@ def _in_lambda(node: E.Node) -> E.Node:
                                                    annotations=node.annotations)
 
 
-def _worth(node: E.Node) -> bool:
+def _worth(node: E.Node, size: int) -> bool:
+    """Whether sharing ``node`` (of ``size`` nodes) pays: a loop, or an operation of a few
+    nodes that cannot fail (a ``let`` is not an operation; bounding the size keeps the pass
+    linear on long chains)."""
     if node.ty is None or _has_builder(node.ty):
         return False
     if isinstance(node, E.Result):
         return True
-    if isinstance(node, (E.Ident, E.Literal, E.StringLit, E.Lambda)):
+    if isinstance(node, (E.Ident, E.Literal, E.StringLit, E.Lambda, E.Let)):
         return False
-    return sum(1 for _ in preorder(node)) >= _MIN_NODES and cannot_fail(node)
+    return _MIN_NODES <= size <= _MAX_NODES and cannot_fail(node)
+
+
+def _sizes(root: E.Node) -> dict[int, int]:
+    """Node id -> nodes in its subtree, for every node of ``root`` (one bottom-up pass)."""
+    sizes: dict[int, int] = {}
+    for node in postorder(root):
+        sizes[id(node)] = 1 + sum(sizes[id(kid)] for kid in children(node))
+    return sizes
 
 
 def _has_builder(ty: T.Type) -> bool:
@@ -59,8 +71,9 @@ def _has_builder(ty: T.Type) -> bool:
 
 def _eliminate(root: E.Expr) -> E.Expr:
     groups: dict[E.Node, list[tuple]] = {}
+    sizes = _sizes(root)
     for path, node, bound in always_evaluated(root):
-        if _worth(node) and not (free_vars(node) & bound):
+        if _worth(node, sizes[id(node)]) and not (free_vars(node) & bound):
             groups.setdefault(canonical(node), []).append(path)
     repeated = [paths for paths in groups.values() if len(paths) >= 2]
     if not repeated:
