@@ -51,11 +51,14 @@ _ERRORS = {"index": WeldIndexError, "zero_division": WeldZeroDivisionError,
 
 
 def _source_digest() -> str:
-    """A digest of this backend's code: a cached program is stale when the generator that
-    made it changed, even within one weldpy version."""
+    """A digest of this backend's code and of the optimiser's passes: a cached program is
+    stale when the code that optimised or generated it changed, even within one weldpy
+    version (the cache's key holds the program BEFORE optimisation)."""
     h = hashlib.sha256()
-    for path in sorted(pathlib.Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + path.read_bytes())
+    here = pathlib.Path(__file__).parent
+    for folder in (here, here.parent.parent / "ir" / "passes"):
+        for path in sorted(folder.glob("*.py")):
+            h.update(path.name.encode() + path.read_bytes())
     return h.hexdigest()
 
 
