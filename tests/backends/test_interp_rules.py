@@ -6,10 +6,11 @@ import inspect
 import numpy as np
 import pytest
 
-from weldpy.backends.interp import RULES, evaluate, scalar_ops
+from weldpy.backends.interp import RULES, evaluate
 from weldpy.backends.interp.builders import new_builder
 from weldpy.errors import WeldRuntimeError, WeldUnsupportedError
 from weldpy.ir import exprs as E
+from weldpy.ir import scalar_ops
 from weldpy.ir import types as T
 from weldpy.runtime.values import WeldDict, compare, normalize_key
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from weldpy.backends.interp import scalar_ops
 from weldpy.errors import WeldIndexError, WeldRuntimeError
+from weldpy.ir import scalar_ops
 from weldpy.ir import types as T
 from weldpy.ir.exprs import BinKind
 from weldpy.runtime.values import WeldDict, make_vec

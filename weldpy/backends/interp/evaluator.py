@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from weldpy.backends.interp import containers, loops, scalar_ops
+from weldpy.backends.interp import containers, loops
 from weldpy.errors import WeldRuntimeError, WeldTypeError, WeldUnsupportedError, position_suffix
 from weldpy.ir import exprs as E
-from weldpy.ir import udf
+from weldpy.ir import scalar_ops, udf
 from weldpy.ir.traverse import free_vars
 from weldpy.ir.types import Scalar
 from weldpy.runtime.values import compare, values_equal

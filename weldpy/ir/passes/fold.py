@@ -3,7 +3,7 @@ returns it typed (each new node carries the type of the node it replaces), every
 loop and lambda bodies included.
 
 Operators, functions and casts of literals are computed by the interpreter's own scalar
-operations (``backends.interp.scalar_ops``), so a folded value is bit for bit what the
+operations (``weldpy.ir.scalar_ops``, the interpreter's), so a folded value is bit for bit what the
 program would compute: wrap-around, each float type's rounding, NaN. An operation that raises
 (integer division by zero) is left alone, to raise when the program runs.
 ``(2 + 3) * x`` -> ``5 * x``; ``f32(1.5)`` -> ``1.5F``; ``7 / 0`` stays.
@@ -28,9 +28,9 @@ import math
 
 import numpy as np
 
-from weldpy.backends.interp import scalar_ops
 from weldpy.errors import WeldError
 from weldpy.ir import exprs as E
+from weldpy.ir import scalar_ops
 from weldpy.ir import types as T
 from weldpy.ir.exprs import BinKind as B
 from weldpy.ir.passes.inline import is_total
