@@ -217,7 +217,33 @@ def combine(cg: Codegen, op: T.BuilderOp, ty: T.Type, acc, value):
     return (b.add if op is T.BuilderOp.ADD else b.mul)(acc, value)
 
 
-class Merger:
+class SelfBuilder:
+    """The rules every builder whose value is the built thing itself shares (the merger's
+    accumulator, the vecmerger's vector, a dictionary's table): ``result`` is the value, the
+    value is its own portable form, and there is nothing to reserve."""
+
+    @staticmethod
+    def result(cg: Codegen, node, ty, value):
+        return value
+
+    @staticmethod
+    def portable_type(ty) -> ir.Type:
+        return value_type(ty)
+
+    @staticmethod
+    def export(cg: Codegen, ty, value):
+        return value
+
+    @staticmethod
+    def adopt(cg: Codegen, ty, value, into=None):
+        return value
+
+    @staticmethod
+    def reserve(cg: Codegen, ty, value, hint):
+        return value
+
+
+class Merger(SelfBuilder):
     @staticmethod
     def new(cg: Codegen, node, ty: T.Merger, initial):
         return identity(ty.op, ty.elem) if initial is None else initial
@@ -225,26 +251,6 @@ class Merger:
     @staticmethod
     def merge(cg: Codegen, node, ty: T.Merger, acc, value):
         return combine(cg, ty.op, ty.elem, acc, value)
-
-    @staticmethod
-    def result(cg: Codegen, node, ty: T.Merger, acc):
-        return acc
-
-    @staticmethod
-    def portable_type(ty: T.Merger) -> ir.Type:
-        return value_type(ty)
-
-    @staticmethod
-    def export(cg: Codegen, ty: T.Merger, acc):
-        return acc
-
-    @staticmethod
-    def adopt(cg: Codegen, ty: T.Merger, acc, into=None):
-        return acc
-
-    @staticmethod
-    def reserve(cg: Codegen, ty: T.Merger, acc, hint):
-        return acc
 
     @staticmethod
     def fresh(cg: Codegen, ty: T.Merger, like, hint):
@@ -255,7 +261,7 @@ class Merger:
         return combine(cg, ty.op, ty.elem, acc, part)
 
 
-class VecMerger:
+class VecMerger(SelfBuilder):
     @staticmethod
     def new(cg: Codegen, node, ty: T.VecMerger, vec):
         b = cg.builder
@@ -277,13 +283,6 @@ class VecMerger:
         value = cg.from_mem(ty.elem, b.extract_value(pair, 1))
         cg.store(ty.elem, combine(cg, ty.op, ty.elem, cg.load(ty.elem, slot), value), slot)
         return vec
-
-    @staticmethod
-    def result(cg: Codegen, node, ty: T.VecMerger, vec):
-        return vec
-
-    portable_type, export, adopt = Merger.portable_type, Merger.export, Merger.adopt
-    reserve = Merger.reserve
 
     @staticmethod
     def fresh(cg: Codegen, ty: T.VecMerger, like, hint):

@@ -188,20 +188,7 @@ class Codegen:
     def counted_loop(self, n: ir.Value, body) -> None:
         """Emit ``for i in 0..n: body(i)`` (i64) at the builder's position; ``body`` may
         leave the function on its own."""
-        b = self.builder
-        pre = b.block
-        head, step = b.append_basic_block("loop"), b.append_basic_block("loop.body")
-        done = b.append_basic_block("loop.end")
-        b.branch(head)
-        b.position_at_end(head)
-        i = b.phi(I64)
-        i.add_incoming(ir.Constant(I64, 0), pre)
-        b.cbranch(b.icmp_signed("<", i, n), step, done)
-        b.position_at_end(step)
-        body(i)
-        i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
-        b.branch(head)
-        b.position_at_end(done)
+        runtime_ir.loop(self.builder, ir.Constant(I64, 0), n, body)
 
     def entry_alloca(self, ty: ir.Type) -> ir.Value:
         """A stack slot in the function's entry block (promotable to registers)."""

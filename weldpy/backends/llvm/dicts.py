@@ -18,7 +18,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from weldpy.backends.llvm import hashtable as H
-from weldpy.backends.llvm.builders import Merger, combine
+from weldpy.backends.llvm.builders import SelfBuilder, combine
 from weldpy.backends.llvm.codegen import RULES, Codegen
 from weldpy.backends.llvm.layout import I1, I64, PTR, VEC, mem_type, size_of, value_type
 from weldpy.backends.llvm.rules_data import make_vec, vec_parts
@@ -34,20 +34,21 @@ def _i64(n):
     return ir.Constant(I64, n)
 
 
-def _pair(cg: Codegen, key: T.Type, value: T.Type, pair: ir.Value):
+def pair_parts(cg: Codegen, key: T.Type, value: T.Type, pair: ir.Value):
+    """The key and value of a ``{key, value}`` struct (memory form), as values."""
     b = cg.builder
     return (cg.from_mem(key, b.extract_value(pair, 0)),
             cg.from_mem(value, b.extract_value(pair, 1)))
 
 
-class DictMerger:
+class DictMerger(SelfBuilder):
     @staticmethod
     def new(cg: Codegen, node, ty: T.DictMerger, hint):
         return H.new_table(cg, ty.key, ty.value, hint)
 
     @staticmethod
     def merge(cg: Codegen, node, ty: T.DictMerger, table, pair):
-        k, v = _pair(cg, ty.key, ty.value, pair)
+        k, v = pair_parts(cg, ty.key, ty.value, pair)
         DictMerger.merge_one(cg, ty, table, k, v)
         return table
 
@@ -57,13 +58,6 @@ class DictMerger:
         slot = H.entry_field(cg, ty.key, ty.value, entry, H.VALUE)
         merged = combine(cg, ty.op, ty.value, cg.load(ty.value, slot), v)
         cg.store(ty.value, cg.builder.select(new, v, merged), slot)
-
-    @staticmethod
-    def result(cg: Codegen, node, ty: T.DictMerger, table):
-        return table
-
-    portable_type, export, adopt = Merger.portable_type, Merger.export, Merger.adopt
-    reserve = Merger.reserve
 
     @staticmethod
     def fresh(cg: Codegen, ty: T.DictMerger, like, hint):
@@ -82,7 +76,7 @@ class DictMerger:
         return table
 
 
-class GroupMerger:
+class GroupMerger(SelfBuilder):
     @staticmethod
     def new(cg: Codegen, node, ty: T.GroupMerger, hint):
         return H.new_table(cg, ty.key, T.Vec(ty.value), hint)
@@ -90,17 +84,10 @@ class GroupMerger:
     @staticmethod
     def merge(cg: Codegen, node, ty: T.GroupMerger, table, pair):
         group = T.Vec(ty.value)
-        k, v = _pair(cg, ty.key, ty.value, pair)
+        k, v = pair_parts(cg, ty.key, ty.value, pair)
         entry, _ = H.insert(cg, ty.key, group, table, k)
         _append(cg, ty.value, H.entry_field(cg, ty.key, group, entry, H.VALUE), v)
         return table
-
-    @staticmethod
-    def result(cg: Codegen, node, ty: T.GroupMerger, table):
-        return table
-
-    portable_type, export, adopt = Merger.portable_type, Merger.export, Merger.adopt
-    reserve = Merger.reserve
 
     @staticmethod
     def fresh(cg: Codegen, ty: T.GroupMerger, like, hint):
@@ -311,7 +298,7 @@ def _import_dict(cg: Codegen, ty: T.Dict, packed: ir.Value) -> ir.Value:
     pair = T.Struct((ty.key, ty.value))
 
     def put(i):
-        k, v = _pair(cg, ty.key, ty.value, cg.load(pair, cg.element_ptr(pair, data, i)))
+        k, v = pair_parts(cg, ty.key, ty.value, cg.load(pair, cg.element_ptr(pair, data, i)))
         entry, _ = H.insert(cg, ty.key, ty.value, table, k)
         cg.store(ty.value, import_value(cg, ty.value, v),
                  H.entry_field(cg, ty.key, ty.value, entry, H.VALUE))

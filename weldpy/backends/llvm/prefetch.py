@@ -15,6 +15,7 @@ from __future__ import annotations
 from llvmlite import ir
 
 from weldpy.backends.llvm import hashtable as H
+from weldpy.backends.llvm import runtime_ir
 from weldpy.backends.llvm.codegen import Codegen, LambdaValue
 from weldpy.backends.llvm.layout import I32, I64, PTR, VOID, size_of, value_type
 from weldpy.ir import exprs as E
@@ -43,7 +44,7 @@ def table_is_large(cg: Codegen, table) -> ir.Value:
 def emit_batched(cg: Codegen, node: E.For, func: LambdaValue, lo, hi, table, element):
     """Iterations ``lo .. hi-1`` of the loop into ``table``, ``BATCH`` at a time, then the
     rest one by one; ``element(i)`` is iteration ``i``'s element value."""
-    from weldpy.backends.llvm.dicts import DictMerger
+    from weldpy.backends.llvm.dicts import DictMerger, pair_parts
 
     b = cg.builder
     ty = node.builder.ty
@@ -73,34 +74,13 @@ def emit_batched(cg: Codegen, node: E.For, func: LambdaValue, lo, hi, table, ele
 
         cg.counted_loop(ir.Constant(I64, BATCH), evaluate)
 
-        cg.counted_loop(ir.Constant(I64, BATCH), lambda j: DictMerger.merge_one(
-            cg, ty, table, *_pair_parts(cg, ty, b.load(pair_at(j), typ=value_type(pair_ty)))))
+        cg.counted_loop(ir.Constant(I64, BATCH),
+                        lambda j: merge(b.load(pair_at(j), typ=value_type(pair_ty))))
+
+    def merge(pair):
+        DictMerger.merge_one(cg, ty, table, *pair_parts(cg, ty.key, ty.value, pair))
 
     full = b.sub(hi, b.srem(b.sub(hi, lo), ir.Constant(I64, BATCH)))
-    _stepped(cg, lo, full, BATCH, batch)
-    _stepped(cg, full, hi, 1, lambda i: DictMerger.merge_one(
-        cg, ty, table, *_pair_parts(cg, ty, cg.apply(pair_of, [table, i, element(i)]))))
+    runtime_ir.loop(b, lo, full, batch, BATCH)
+    runtime_ir.loop(b, full, hi, lambda i: merge(cg.apply(pair_of, [table, i, element(i)])))
     return table
-
-
-def _pair_parts(cg: Codegen, ty: T.DictMerger, pair):
-    b = cg.builder
-    return (cg.from_mem(ty.key, b.extract_value(pair, 0)),
-            cg.from_mem(ty.value, b.extract_value(pair, 1)))
-
-
-def _stepped(cg: Codegen, start, stop, step: int, body) -> None:
-    """``for i = start; i < stop; i += step: body(i)``."""
-    b = cg.builder
-    pre = b.block
-    head, work, done = (b.append_basic_block(s) for s in ("batch", "batch.body", "batch.end"))
-    b.branch(head)
-    b.position_at_end(head)
-    i = b.phi(I64)
-    i.add_incoming(start, pre)
-    b.cbranch(b.icmp_signed("<", i, stop), work, done)
-    b.position_at_end(work)
-    body(i)
-    i.add_incoming(b.add(i, ir.Constant(I64, step)), b.block)
-    b.branch(head)
-    b.position_at_end(done)

@@ -68,18 +68,19 @@ _SIGNATURES = {
 }
 
 
-def loop(b: ir.IRBuilder, start, stop, body) -> None:
-    """``for p in start .. stop-1: body(p)`` at the builder's position."""
+def loop(b: ir.IRBuilder, start, stop, body, step: int = 1) -> None:
+    """``for p = start; p < stop; p += step: body(p)`` (i64) at the builder's position;
+    ``body`` may leave the function on its own."""
     pre = b.block
-    head, step, done = (b.append_basic_block(s) for s in ("loop", "loop.body", "loop.end"))
+    head, work, done = (b.append_basic_block(s) for s in ("loop", "loop.body", "loop.end"))
     b.branch(head)
     b.position_at_end(head)
     p = b.phi(I64)
     p.add_incoming(start, pre)
-    b.cbranch(b.icmp_signed("<", p, stop), step, done)
-    b.position_at_end(step)
+    b.cbranch(b.icmp_signed("<", p, stop), work, done)
+    b.position_at_end(work)
     body(p)
-    p.add_incoming(b.add(p, ir.Constant(I64, 1)), b.block)
+    p.add_incoming(b.add(p, ir.Constant(I64, step)), b.block)
     b.branch(head)
     b.position_at_end(done)
 
@@ -95,12 +96,18 @@ def _header_word(b, block, index):
 
 def _link(b, ctx, block):
     """Insert ``block`` after the sentinel."""
+    _splice(b, ctx, block, block)
+
+
+def _splice(b, ctx, first, last):
+    """Insert the chain of blocks ``first .. last`` (linked among themselves) after the
+    sentinel of ``ctx``'s list."""
     sentinel = ctx_word(b, ctx, SENTINEL)
-    first = b.load(_header_word(b, sentinel, 1), typ=PTR)
-    b.store(sentinel, _header_word(b, block, 0))
-    b.store(first, _header_word(b, block, 1))
-    b.store(block, _header_word(b, first, 0))
-    b.store(block, _header_word(b, sentinel, 1))
+    after = b.load(_header_word(b, sentinel, 1), typ=PTR)
+    b.store(sentinel, _header_word(b, first, 0))
+    b.store(after, _header_word(b, last, 1))
+    b.store(last, _header_word(b, after, 0))
+    b.store(first, _header_word(b, sentinel, 1))
 
 
 def _unlink(b, block):
@@ -315,13 +322,7 @@ def _adopt(module):
     theirs = ctx_word(b, part, SENTINEL)
     first = b.load(_header_word(b, theirs, 1), typ=PTR)
     with b.if_then(b.icmp_unsigned("!=", first, theirs)):
-        last = b.load(_header_word(b, theirs, 0), typ=PTR)
-        mine = ctx_word(b, ctx, SENTINEL)
-        after = b.load(_header_word(b, mine, 1), typ=PTR)
-        b.store(first, _header_word(b, mine, 1))
-        b.store(mine, _header_word(b, first, 0))
-        b.store(after, _header_word(b, last, 1))
-        b.store(last, _header_word(b, after, 0))
+        _splice(b, ctx, first, b.load(_header_word(b, theirs, 0), typ=PTR))
     b.ret_void()
     return fn
 
