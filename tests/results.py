@@ -82,3 +82,16 @@ def _same_array(got: np.ndarray, want: np.ndarray, loose: bool, path: str) -> No
     finite = np.isfinite(got) & np.isfinite(want)
     rtol = 1e-6 if want.dtype == np.float64 else 1e-3
     assert np.allclose(got[finite], want[finite], rtol=rtol, atol=1e-300), (path, got, want)
+
+
+def ulp_distance(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """How many representable floats lie between ``got`` and ``want``, element by element
+    (both finite or equal)."""
+    bits = {4: np.int32, 8: np.int64}[want.dtype.itemsize]
+    lo = np.iinfo(bits).min
+
+    def ordered(x):  # float bit patterns -> integers in the floats' order
+        i = x.view(bits).astype(np.int64)
+        return np.where(i < 0, lo - i, i)
+
+    return np.abs(ordered(got) - ordered(want))

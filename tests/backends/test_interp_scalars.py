@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
+from tests.results import assert_same, ulp_distance
 from weldpy.errors import WeldIndexError, WeldZeroDivisionError
 
 INT_KINDS = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64"]
@@ -19,25 +20,7 @@ DTYPES = {"bool": np.bool_, "i8": np.int8, "i16": np.int16, "i32": np.int32, "i6
 
 def assert_same_floats(got, want):
     """Bit-exact float comparison: NaN equals NaN, -0.0 differs from 0.0."""
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype and got.shape == want.shape, (got, want)
-    nan = np.isnan(want)
-    assert np.array_equal(np.isnan(got), nan), (got, want)
-    bits = {4: np.uint32, 8: np.uint64}[want.dtype.itemsize]
-    assert np.array_equal(got[~nan].view(bits), want[~nan].view(bits)), (got, want)
-
-
-def ulp_distance(got, want) -> np.ndarray:
-    """How many representable floats lie between ``got`` and ``want``, element by element
-    (both finite or equal)."""
-    bits = {4: np.int32, 8: np.int64}[want.dtype.itemsize]
-    lo = np.iinfo(bits).min
-
-    def ordered(x):  # float bit patterns -> integers in the floats' order
-        i = x.view(bits).astype(np.int64)
-        return np.where(i < 0, lo - i, i)
-
-    return np.abs(ordered(got) - ordered(want))
+    assert_same(got, want, loose=False)
 
 
 def assert_close_floats(got, want, ulps: int):

@@ -25,6 +25,7 @@ import scipy.special
 from llvmlite import ir
 
 import weldpy
+from tests.results import ulp_distance
 from weldpy.backends.llvm import jit, vecmath
 from weldpy.backends.llvm.codegen import Codegen, lower_program
 from weldpy.backends.llvm.layout import F32, F64, I64, PTR, VOID
@@ -67,17 +68,6 @@ def inputs(dtype, n: int = 600, seed: int = 0) -> np.ndarray:
 def reference(name: str, dtype, *args) -> np.ndarray:
     with np.errstate(all="ignore"):
         return REFERENCE[name](*(a.astype(np.float64) for a in args)).astype(dtype)
-
-
-def ulp_distance(got, want) -> np.ndarray:
-    bits = {4: np.int32, 8: np.int64}[want.dtype.itemsize]
-    lo = np.iinfo(bits).min
-
-    def ordered(x):  # float bit patterns -> integers in the floats' order
-        i = x.view(bits).astype(np.int64)
-        return np.where(i < 0, lo - i, i)
-
-    return np.abs(ordered(got) - ordered(want))
 
 
 def assert_close(got, want, ulps: int, args=()):

@@ -20,26 +20,19 @@ from weldpy.ir.passes.fuse_vertical import cannot_fail
 from weldpy.ir.passes.places import (
     always_evaluated,
     fresh_name,
+    in_each_body,
     names_in,
     node_at,
     replace_at,
 )
-from weldpy.ir.traverse import children, free_vars, postorder, rewrite_bottom_up
+from weldpy.ir.traverse import children, free_vars, postorder
 
 _MIN_NODES = 4  # smaller expressions (x * 2.0, f64(len(v))) cost less than the let
 _MAX_NODES = 64  # larger ones are rarely repeated whole; their repeated parts are found
 
 
 def run(program: E.Expr) -> E.Expr:
-    return rewrite_bottom_up(program, _in_lambda)
-
-
-def _in_lambda(node: E.Node) -> E.Node:
-    if not isinstance(node, E.Lambda):
-        return node
-    body = _eliminate(node.body)
-    return node if body is node.body else E.Lambda(node.params, body,
-                                                   annotations=node.annotations)
+    return in_each_body(program, _eliminate)
 
 
 def _worth(node: E.Node, size: int) -> bool:

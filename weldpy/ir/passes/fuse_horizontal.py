@@ -23,21 +23,20 @@ from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
 from weldpy.ir.passes.fuse_vertical import FUSED, annotate, cannot_fail, fused_into
-from weldpy.ir.passes.places import always_evaluated, fresh_name, names_in, replace_at
-from weldpy.ir.traverse import free_vars, rewrite_bottom_up
+from weldpy.ir.passes.places import (
+    always_evaluated,
+    fresh_name,
+    in_each_body,
+    names_in,
+    replace_at,
+    substitute,
+)
+from weldpy.ir.traverse import free_vars
 
 
 def run(program: E.Expr) -> E.Expr:
     """``program`` with the loops of each lambda body and of the program fused by iterators."""
-    return rewrite_bottom_up(program, _fuse_in_lambda)
-
-
-def _fuse_in_lambda(node: E.Node) -> E.Node:
-    if not isinstance(node, E.Lambda):
-        return node
-    body = _fuse(node.body)
-    return node if body is node.body else E.Lambda(node.params, body,
-                                                   annotations=node.annotations)
+    return in_each_body(program, _fuse)
 
 
 @dataclass
@@ -87,10 +86,8 @@ def _fused_loop(group: _Group, avoid: str) -> E.For:
     bodies = []
     for k, func in enumerate(funcs):
         pb, pi, px = func.params
-        renames = {pb.name: E.GetField(E.Ident(b), k), pi.name: E.Ident(i),
-                   px.name: E.Ident(x)}
-        bodies.append(rewrite_bottom_up(func.body, lambda n, r=renames: r.get(n.name, n)
-                                        if isinstance(n, E.Ident) else n))
+        bodies.append(substitute(func.body, {pb.name: E.GetField(E.Ident(b), k),
+                                             pi.name: E.Ident(i), px.name: E.Ident(x)}))
     builders = E.MakeStruct(tuple(loop.builder for loop in group.loops))
     params = (E.Param(b, None), E.Param(i, None), E.Param(x, None))
     loop = E.For(group.iters, builders, E.Lambda(params, E.MakeStruct(tuple(bodies))))

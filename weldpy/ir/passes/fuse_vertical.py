@@ -24,6 +24,7 @@ from weldpy.ir import exprs as E
 from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
+from weldpy.ir.passes.places import substitute
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up
 
 _SAFE = (E.Literal, E.StringLit, E.Ident, E.GetField, E.MakeStruct, E.Length, E.UnaryOp,
@@ -196,20 +197,14 @@ class _Spine:
             j, i = self.index
             fresh[j] = f"{j}_{self.sites}"
             bindings.insert(0, (fresh[j], E.Ident(i)))
-        body = _renamed(self.consume, fresh)
+        body = substitute(self.consume, {k: E.Ident(v) for k, v in fresh.items()})
         if isinstance(builder, E.Ident) and builder.name == self.c:
-            body = _renamed(body, {fresh[self.c]: self.c})  # already the builder: no let
+            body = substitute(body, {fresh[self.c]: E.Ident(self.c)})  # the builder: no let
         else:
             bindings.insert(0, (fresh[self.c], builder))
         for name, value in reversed(bindings):
             body = E.Let(name, value, body)
         return body
-
-
-def _renamed(expr: E.Expr, names: dict[str, str]) -> E.Expr:
-    """``expr`` with the free identifiers in ``names`` renamed (``expr`` binds none of them)."""
-    return rewrite_bottom_up(expr, lambda n: E.Ident(names[n.name])
-                             if isinstance(n, E.Ident) and n.name in names else n)
 
 
 def _merges_per_iteration(node: E.Expr, b: str, aliases: frozenset = frozenset()

@@ -10,14 +10,27 @@ operand of ``&&``/``||``. Passes that move such nodes to the root (``fuse_horizo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from weldpy.ir import exprs as E
-from weldpy.ir.traverse import children, free_vars, preorder, rebuild
+from weldpy.ir.traverse import children, free_vars, preorder, rebuild, rewrite_bottom_up
 
 _ALWAYS = (E.MakeStruct, E.BinOp, E.UnaryOp, E.Cast, E.GetField, E.Let, E.Ascribe,
            E.Length, E.Select, E.Result, E.ToVec, E.Sort, E.Lookup, E.OptLookup,
            E.KeyExists, E.Slice, E.Merge, E.MakeVector)
+
+
+def in_each_body(program: E.Expr, rewrite: Callable[[E.Expr], E.Expr]) -> E.Expr:
+    """``program`` with ``rewrite`` applied to the body of every lambda (the program's own
+    included), innermost first: the roots the always-evaluated places start from."""
+    def body_of(node: E.Node) -> E.Node:
+        if not isinstance(node, E.Lambda):
+            return node
+        body = rewrite(node.body)
+        return node if body is node.body else E.Lambda(node.params, body,
+                                                       annotations=node.annotations)
+
+    return rewrite_bottom_up(program, body_of)
 
 
 def always_evaluated(root: E.Node) -> Iterator[tuple[tuple, E.Node, frozenset]]:
@@ -50,6 +63,13 @@ def replace_at(node: E.Node, replacements: dict, path: tuple = ()) -> E.Node:
         return node
     return rebuild(node, [replace_at(kid, replacements, (*path, k))
                           for k, kid in enumerate(children(node))])
+
+
+def substitute(expr: E.Expr, values: dict[str, E.Expr]) -> E.Expr:
+    """``expr`` with each identifier named in ``values`` replaced by its value (``expr``
+    binds none of those names: its binders were renamed apart first)."""
+    return rewrite_bottom_up(expr, lambda n: values.get(n.name, n)
+                             if isinstance(n, E.Ident) else n)
 
 
 def names_in(root: E.Node) -> set[str]:
