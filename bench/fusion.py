@@ -45,11 +45,10 @@ from __future__ import annotations
 import os
 import sys
 
-_OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if __name__ == "__main__" and any(v in os.environ for v in _OPENBLAS_VARS):
-    # they must be gone before NumPy loads OpenBLAS, so before the imports below
-    _env = {k: v for k, v in os.environ.items() if k not in _OPENBLAS_VARS}
-    os.execve(sys.executable, [sys.executable, *sys.argv], _env)
+from openblas_env import restart_without_them  # (bench/ is the script's folder)
+
+if __name__ == "__main__":
+    restart_without_them()  # before NumPy loads OpenBLAS, so before the imports below
 
 import argparse  # noqa: E402
 import json  # noqa: E402
