@@ -149,7 +149,8 @@ def canonical(expr: Node, prefix: str = "v") -> Node:
 
 
 def _renamed(new: Node, old: Node, renames) -> Node:
-    """``new`` with its binder names (or, for an Ident, its name) replaced."""
+    """``new`` with its binder names (or, for an Ident, its name) replaced (a renaming
+    keeps the checked type)."""
     if renames is None:
         return new
     if isinstance(new, Ident):
@@ -160,4 +161,6 @@ def _renamed(new: Node, old: Node, renames) -> Node:
         params = tuple(dataclasses.replace(p, name=n) for p, (_, n) in zip(
             new.params, renames, strict=True))
         out = dataclasses.replace(new, params=params)
+    if new.ty is not None:
+        out.with_type(new.ty)
     return out.with_pos(old.pos)

@@ -19,7 +19,8 @@ def rebuild(node: Node, new_children: list[Node]) -> Node:
     """A copy of ``node`` whose child nodes are ``new_children`` (in ``children`` order).
 
     Returns ``node`` itself when nothing changed. The copy keeps annotations and source
-    position, not the checked type (a rebuilt node must be checked again)."""
+    position, and the checked type when every child kept its type (a node's type follows
+    from its own fields and its children's types); otherwise it must be checked again."""
     old = node_children(node)
     if len(old) == len(new_children) and all(map(operator.is_, old, new_children)):
         return node
@@ -38,6 +39,10 @@ def rebuild(node: Node, new_children: list[Node]) -> Node:
     pos = node.pos
     if pos is not None:
         out.with_pos(pos)
+    ty = node.ty
+    if ty is not None and all(n is o or (n.ty is not None and n.ty == o.ty)
+                              for o, n in zip(old, new_children, strict=True)):
+        out.with_type(ty)
     return out
 
 
