@@ -111,6 +111,26 @@ def test_float_merger(run, op, x):
     np.testing.assert_equal(got, F64(want))
 
 
+@pytest.mark.parametrize("x", [[0.0, -0.0], [-0.0, 0.0], [0.0] * 9 + [-0.0] + [0.0] * 9,
+                               [-0.0] * 5 + [0.0] + [-0.0] * 5, [0.0, np.nan, -0.0]])
+def test_float_min_max_builders_order_signed_zeros(run, x):
+    """IEEE 754-2019 minimum/maximum: -0.0 is below 0.0 whatever the order of the merges
+    (parallel parts, vector lanes), and a NaN wins; mergers, vecmergers and dictmergers."""
+    x = np.array(x)
+    nan = np.isnan(x).any()
+    low, high = (np.nan, np.nan) if nan else (-0.0 if np.signbit(x).any() else 0.0,
+                                                -0.0 if np.signbit(x).all() else 0.0)
+    got = run("|v: vec[f64]| {result(for(v, merger[f64, min], |b, i, e| merge(b, e))), "
+              "result(for(v, merger[f64, max], |b, i, e| merge(b, e))), "
+              "result(for(v, vecmerger[f64, min]([inf]), |b, i, e| merge(b, {0L, e}))), "
+              "tovec(result(for(v, dictmerger[i64, f64, max], |b, i, e| merge(b, {7L, e}))))}",
+              x)
+    for value, want in ((got[0], low), (got[1], high), (got[2][0], low),
+                        (got[3][0][1], high)):
+        np.testing.assert_equal(value, want)
+        assert np.signbit(value) == np.signbit(want) or nan
+
+
 @pytest.mark.parametrize("op", list(MERGER_OPS))
 def test_integer_merger_and_initial_value(run, op):
     x = np.array([7, -3, 100, 2], dtype=np.int8)

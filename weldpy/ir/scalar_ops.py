@@ -77,6 +77,22 @@ def _shift(op, a: int, b: int, kind: ScalarKind):
     return wrap(-1 if op is B.SHR and a < 0 else 0, kind)
 
 
+def builder_min_max(op: B, a, b, kind: ScalarKind):
+    """What a builder's ``min``/``max`` merges: on floats IEEE 754-2019's minimum/maximum, NaN
+    when either is NaN and -0.0 below 0.0, so that the answer does not depend on the order of
+    the merges (mergers reduce in parallel parts and vector lanes); else ``binary``'s."""
+    if not kind.is_float:
+        return binary(op, a, b, kind)
+    if np.isnan(a):
+        return a
+    if np.isnan(b):
+        return b
+    if a != b:
+        return binary(op, a, b, kind)
+    negative, positive = (a, b) if np.signbit(a) else (b, a)
+    return negative if op is B.MIN else positive
+
+
 def binary(op: B, a, b, kind: ScalarKind):
     """``a op b`` for two NumPy scalars of ``kind`` (comparisons give ``np.bool_``)."""
     if op in _COMPARISONS:

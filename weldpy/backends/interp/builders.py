@@ -27,6 +27,8 @@ def combine(op: T.BuilderOp, a, b, ty: T.Type):
     """``a op b`` for a scalar type, fieldwise for a struct of scalars."""
     if isinstance(ty, T.Struct):
         return tuple(combine(op, x, y, f) for x, y, f in zip(a, b, ty.fields, strict=True))
+    if op in (T.BuilderOp.MIN, T.BuilderOp.MAX):
+        return scalar_ops.builder_min_max(_OP_BINKIND[op], a, b, ty.kind)
     return scalar_ops.binary(_OP_BINKIND[op], a, b, ty.kind)
 
 

@@ -3,8 +3,9 @@
 - ``appender[T]``: a state ``{data, len, cap}`` in a stack slot (promotable to registers);
   ``merge`` grows the run-owned buffer by doubling; ``result`` is ``{data, len}``.
 - ``merger[T, op]``: the accumulator itself is the builder value; ``+``/``*`` on floats carry
-  ``reassoc`` so reductions vectorise (IR.md allows reassociating reductions); min/max are
-  NumPy's NaN-propagating ``minimum``/``maximum``; structs merge field by field.
+  ``reassoc`` so reductions vectorise (IR.md allows reassociating reductions); float min/max
+  are IEEE 754-2019's NaN-propagating ``minimum``/``maximum`` (-0.0 below 0.0:
+  ``scalar_ops.builder_min_max``); structs merge field by field.
 - ``vecmerger[T, op](v)``: a run-owned copy of ``v`` updated in place at merged indices.
 
 For parallel loops (``parallel``) each rules class also says how a builder crosses between
@@ -24,7 +25,7 @@ from weldpy.backends.llvm.codegen import Codegen
 from weldpy.backends.llvm.layout import I8, I64, PTR, mem_type, size_of, value_type
 from weldpy.backends.llvm.rules_data import make_vec, vec_parts
 from weldpy.backends.llvm.rules_loops import BUILDERS
-from weldpy.backends.llvm.rules_scalar import constant, float_min_max, int_min_max
+from weldpy.backends.llvm.rules_scalar import constant, int_min_max, intrinsic
 from weldpy.ir import types as T
 from weldpy.ir.exprs import BinKind
 
@@ -208,8 +209,9 @@ def combine(cg: Codegen, op: T.BuilderOp, ty: T.Type, acc, value):
     kind = ty.kind
     if op in (T.BuilderOp.MIN, T.BuilderOp.MAX):
         binop = BinKind.MIN if op is T.BuilderOp.MIN else BinKind.MAX
-        if kind.is_float:
-            return float_min_max(cg, binop, acc, value)
+        if kind.is_float:  # (IEEE minimum/maximum: vectorises, any order gives one answer)
+            return intrinsic(cg, "llvm.minimum" if binop is BinKind.MIN else "llvm.maximum",
+                             acc.type, [acc, value])
         return int_min_max(cg, binop, acc, value, kind.is_signed)
     if kind.is_float:
         fn = b.fadd if op is T.BuilderOp.ADD else b.fmul

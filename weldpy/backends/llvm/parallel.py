@@ -31,6 +31,7 @@ from weldpy.backends.llvm import runtime_ir as R
 from weldpy.backends.llvm import runtime_parallel as D
 from weldpy.backends.llvm.codegen import Codegen, LambdaValue
 from weldpy.backends.llvm.layout import I32, I64, PTR, VOID, value_type
+from weldpy.backends.llvm.loop_state import LoopState
 from weldpy.backends.llvm.runtime_parallel import COUNT, MAIN_CTX, PART_FN, PARTIALS, STOP
 from weldpy.backends.llvm.single_merges import SingleMerges, single_merges
 from weldpy.ir import exprs as E
@@ -340,12 +341,12 @@ def _chunks(cg: Codegen, loop: _Loop, env, bounds, func, lo, hi, builder, emit_r
     stop = _env_field(b, loop, env, STOP)
     pre = b.block
     head, body, done = (b.append_basic_block(f"chunk.{s}") for s in ("head", "body", "end"))
+    carried = LoopState(b, builder)
     b.branch(head)
     b.position_at_end(head)
     c = b.phi(I64, "chunk")
-    state = b.phi(builder.type, "builder")
+    state = carried.enter("builder")
     c.add_incoming(lo, pre)
-    state.add_incoming(builder, pre)
     b.cbranch(b.icmp_signed("<", c, hi), body, done)
     b.position_at_end(body)
     zero = ir.Constant(I64, 0)
@@ -364,7 +365,7 @@ def _chunks(cg: Codegen, loop: _Loop, env, bounds, func, lo, hi, builder, emit_r
     end = b.add(c, b.select(b.icmp_signed("<", grain, room), grain, room))
     after = emit_range(cg, loop.node, bounds, func, c, end, state)
     c.add_incoming(end, b.block)
-    state.add_incoming(after, b.block)
+    carried.carry(after)
     b.branch(head)
     b.position_at_end(done)
     return state

@@ -16,6 +16,7 @@ from llvmlite import ir
 from weldpy.backends.llvm import prefetch, runtime_ir
 from weldpy.backends.llvm.codegen import ENTRY, RULES, Codegen
 from weldpy.backends.llvm.layout import I64, mem_type, value_type
+from weldpy.backends.llvm.loop_state import LoopState
 from weldpy.backends.llvm.parallel import lower_parallel_loop
 from weldpy.backends.llvm.rules_data import vec_parts
 from weldpy.errors import WeldUnsupportedError
@@ -117,17 +118,17 @@ def _emit_plain(cg: Codegen, node: E.For, all_bounds: list[Bounds], func, lo, hi
     pre = b.block
     header, loop_body = b.append_basic_block("for.head"), b.append_basic_block("for.body")
     done = b.append_basic_block("for.end")
+    carried = LoopState(b, initial)
     b.branch(header)
     b.position_at_end(header)
     i = b.phi(I64, "i")
-    state = b.phi(value_type(node.builder.ty), "builder")
+    state = carried.enter("builder")
     i.add_incoming(lo, pre)
-    state.add_incoming(initial, pre)
     b.cbranch(b.icmp_signed("<", i, hi), loop_body, done)
     b.position_at_end(loop_body)
     after = cg.apply(func, [state, i, _element_value(cg, node, all_bounds, i)])
     i.add_incoming(b.add(i, ir.Constant(I64, 1)), b.block)
-    state.add_incoming(after, b.block)
+    carried.carry(after)
     b.branch(header)
     b.position_at_end(done)
     return state
