@@ -102,15 +102,18 @@ class Appender:
 
     @staticmethod
     def reserve(cg: Codegen, ty: T.Appender, state, hint):
-        """Room for ``hint`` more elements (a map appends one per iteration: no growth)."""
+        """Room for ``hint`` more elements (a map appends one per iteration: no growth); a
+        buffer that must grow at least doubles (a nested loop reserves again each time)."""
         b = cg.builder
         need = b.add(b.load(_field(cg, state, 1), typ=I64), hint)
-        with b.if_then(b.icmp_signed(">", need, b.load(_field(cg, state, 2), typ=I64)),
-                       likely=False):
+        cap = b.load(_field(cg, state, 2), typ=I64)
+        with b.if_then(b.icmp_signed(">", need, cap), likely=False):
+            twice = b.shl(cap, ir.Constant(I64, 1))
+            grown = b.select(b.icmp_signed(">", need, twice), need, twice)
             old = b.load(_field(cg, state, 0), typ=PTR)
-            b.store(cg.realloc(old, cg.array_bytes(need, size_of(ty.elem))),
+            b.store(cg.realloc(old, cg.array_bytes(grown, size_of(ty.elem))),
                     _field(cg, state, 0))
-            b.store(need, _field(cg, state, 2))
+            b.store(grown, _field(cg, state, 2))
         return state
 
     @staticmethod

@@ -33,9 +33,9 @@ from weldpy.backends.llvm.codegen import Codegen, LambdaValue
 from weldpy.backends.llvm.layout import I32, I64, PTR, VOID, value_type
 from weldpy.backends.llvm.loop_state import LoopState
 from weldpy.backends.llvm.runtime_parallel import COUNT, MAIN_CTX, PART_FN, PARTIALS, STOP
-from weldpy.backends.llvm.single_merges import SingleMerges, single_merges
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
+from weldpy.ir.merge_counts import SingleMerges, single_merges
 from weldpy.ir.traverse import free_vars
 
 INITIAL = len(D.HEAD)  # env: the driver's head, the loop's builder, then captured values

@@ -17,11 +17,12 @@ from weldpy.backends.llvm import prefetch, runtime_ir
 from weldpy.backends.llvm.codegen import ENTRY, RULES, Codegen
 from weldpy.backends.llvm.layout import I64, mem_type, value_type
 from weldpy.backends.llvm.loop_state import LoopState
-from weldpy.backends.llvm.parallel import lower_parallel_loop
+from weldpy.backends.llvm.parallel import lower_parallel_loop, reserve
 from weldpy.backends.llvm.rules_data import vec_parts
 from weldpy.errors import WeldUnsupportedError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
+from weldpy.ir.merge_counts import single_merges
 
 # builder type class -> rules with new(cg, node, ty, arg), merge(cg, node, ty, b, v),
 # result(cg, node, ty, b); filled by the builder modules
@@ -157,13 +158,17 @@ def _for(cg: Codegen, node: E.For):
     if cg.loop_depth == 0 and cg.func.fn.name == ENTRY:
         state = lower_parallel_loop(cg, node, all_bounds, initial, emit_range)
     else:
-        # a nested loop's merges never skip the capacity check (only a top-level loop's
-        # part reserves room: ``parallel``), even merge nodes shared with the outer body
+        # room for one element per iteration in each appender no iteration merges into
+        # twice, whose merges then skip the capacity check (the outer body's do not)
+        merges = single_merges(func.node, node.builder.ty)
+        count = all_bounds[0].count
+        if merges.unchecked:
+            initial = reserve(cg, node.builder.ty, initial, count)
         saved = cg.unchecked_merges
-        cg.loop_depth, cg.unchecked_merges = cg.loop_depth + 1, frozenset()
+        cg.loop_depth, cg.unchecked_merges = cg.loop_depth + 1, merges.unchecked
         try:
-            state = emit_range(cg, node, all_bounds, func, ir.Constant(I64, 0),
-                               all_bounds[0].count, initial)
+            state = emit_range(cg, node, all_bounds, func, ir.Constant(I64, 0), count,
+                               initial)
         finally:
             cg.loop_depth, cg.unchecked_merges = cg.loop_depth - 1, saved
     loops = runtime_ir.ctx_word(b, cg.func.ctx, runtime_ir.LOOPS_EXECUTED)

@@ -18,7 +18,15 @@ from collections.abc import Callable, Iterable
 from weldpy.deepstack import call_deep
 from weldpy.errors import WeldValueError
 from weldpy.ir import exprs as E
-from weldpy.ir.passes import cse, fold, fuse_horizontal, fuse_vertical, inline, predicate
+from weldpy.ir.passes import (
+    cse,
+    fold,
+    fuse_horizontal,
+    fuse_vertical,
+    infer_sizes,
+    inline,
+    predicate,
+)
 from weldpy.ir.typecheck import typecheck
 
 # (name, pass, what it does), in the order they run
@@ -32,6 +40,8 @@ PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
      "loops over the same iterators that one expression needs become one loop"),
     ("predicate", predicate.run,
      "a branch merging into a merger becomes a merge of a select (no branch: vectorises)"),
+    ("infer_sizes", infer_sizes.run,
+     "an appender merged once per iteration is allocated at the loop's length"),
 )
 NAMES = tuple(name for name, _, _ in PIPELINE)
 

@@ -1,10 +1,12 @@
-"""Which merges into a loop's appenders happen at most once per iteration (an analysis).
+"""Which merges into a loop's appenders happen at most once per iteration (an analysis of
+loop bodies, for the optimiser and the backends).
 
-A part of a parallel loop reserves room for one element per iteration in each appender of
-its builder (``parallel``); a merge into an appender that no iteration merges into twice then
-needs no capacity check, which lets LLVM vectorise a map; and an appender that every
-iteration merges into exactly once can be written in place by every part at its own offset.
-``single_merges(func, builder_ty)`` finds both.
+When room for one element per iteration is reserved in an appender (the llvm backend's
+parallel parts and nested loops do), a merge into it that no iteration makes twice needs no
+capacity check, which lets LLVM vectorise a map; an appender that every iteration merges
+into exactly once can be written in place at the iteration's index, and its size is known
+before the loop runs (the ``infer_sizes`` pass). ``single_merges(func, builder_ty)`` finds
+both.
 
 The analysis is conservative: it follows the builder parameter through ``merge``, field
 access, ``let``, ``if`` (the larger count of the two branches) and struct construction; the

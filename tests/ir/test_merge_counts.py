@@ -3,8 +3,8 @@ part in place (``single_merges``): exact on simple bodies, conservative on the r
 
 import pytest
 
-from weldpy.backends.llvm.single_merges import single_merges
 from weldpy.ir import exprs as E
+from weldpy.ir.merge_counts import single_merges
 from weldpy.ir.parser import parse
 from weldpy.ir.traverse import preorder
 from weldpy.ir.typecheck import typecheck
