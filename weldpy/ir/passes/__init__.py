@@ -25,6 +25,7 @@ from weldpy.ir.passes import (
     fuse_vertical,
     infer_sizes,
     inline,
+    licm,
     predicate,
 )
 from weldpy.ir.typecheck import typecheck
@@ -38,6 +39,8 @@ PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
      "a loop over another loop's appender result merges into it"),
     ("fuse_horizontal", fuse_horizontal.run,
      "loops over the same iterators that one expression needs become one loop"),
+    ("licm", licm.run,
+     "an expression a loop's body computes the same every iteration is computed before it"),
     ("predicate", predicate.run,
      "a branch merging into a merger becomes a merge of a select (no branch: vectorises)"),
     ("infer_sizes", infer_sizes.run,

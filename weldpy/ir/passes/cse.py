@@ -39,7 +39,7 @@ def _worth(node: E.Node, size: int) -> bool:
     """Whether sharing ``node`` (of ``size`` nodes) pays: a loop, or an operation of a few
     nodes that cannot fail (a ``let`` is not an operation; bounding the size keeps the pass
     linear on long chains)."""
-    if node.ty is None or _has_builder(node.ty):
+    if node.ty is None or T.contains_builder(node.ty):
         return False
     if isinstance(node, E.Result):
         return True
@@ -54,12 +54,6 @@ def _sizes(root: E.Node) -> dict[int, int]:
     for node in postorder(root):
         sizes[id(node)] = 1 + sum(sizes[id(kid)] for kid in children(node))
     return sizes
-
-
-def _has_builder(ty: T.Type) -> bool:
-    if isinstance(ty, T.Struct):
-        return any(_has_builder(f) for f in ty.fields)
-    return isinstance(ty, (T.Appender, T.Merger, T.VecMerger, T.DictMerger, T.GroupMerger))
 
 
 def _eliminate(root: E.Expr) -> E.Expr:
