@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from weldpy.config import settings
 from weldpy.ir import exprs as E
 from weldpy.ir import passes, printer
-from weldpy.ir.passes.fuse_vertical import FUSED, MATERIALIZED, annotation
+from weldpy.ir.passes.provenance import FUSED, MATERIALIZED, annotation
 from weldpy.ir.traverse import children, free_vars, preorder
 
 

@@ -1,5 +1,5 @@
-"""Generic, iterative walkers over IR nodes: children, rebuild, post-order, bottom-up rewrite,
-fixpoint, binders and free variables.
+"""Generic, iterative walkers over IR nodes: children, rebuild, post-order, bottom-up and
+top-down rewrites, fixpoint, binders and free variables.
 
 Nothing here recurses in Python, so programs tens of thousands of nodes deep (a long Python
 loop of updates becomes a long chain of lets) are walked without hitting the recursion limit.
@@ -84,6 +84,26 @@ def rewrite_bottom_up(root: Node, fn: Callable[[Node], Node]) -> Node:
         new = rebuild(node, [done[id(c)] for c in kids])
         done[id(node)] = fn(new)
         keep_alive.append(node)
+    return done[id(root)]
+
+
+def rewrite_top_down(root: Node, fn: Callable[[Node], Node]) -> Node:
+    """Apply ``fn`` to every node before its children, then rewrite the children of what
+    ``fn`` returned (not ``fn``'s result itself again); shared subtrees once."""
+    done: dict[int, Node] = {}
+    tops: dict[int, Node] = {}
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if not expanded:
+            if id(node) in done or id(node) in tops:
+                continue
+            top = tops[id(node)] = fn(node)
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(node_children(top)))
+            continue
+        top = tops[id(node)]
+        done[id(node)] = rebuild(top, [done[id(c)] for c in node_children(top)])
     return done[id(root)]
 
 

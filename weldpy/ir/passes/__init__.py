@@ -4,7 +4,7 @@ Each pass is a pure function ``Expr -> Expr`` in its own module, keeping the pro
 meaning (the interpreter gives the same answer before and after it). ``optimize(program,
 selection)`` runs the selected passes in pipeline order and type-checks the result after
 each, so a pass may build new nodes without types. ``weldpy.config(optimize=...)`` selects:
-``True`` every pass, ``False`` none, or a list of pass names.
+``True`` every pass, ``False`` none, or a list of pass names (cse runs at both of its places).
 
 >>> from weldpy.ir.passes import pipeline_text
 >>> print(pipeline_text().splitlines()[0])
@@ -41,12 +41,13 @@ PIPELINE: tuple[tuple[str, Callable[[E.Expr], E.Expr], str], ...] = (
      "loops over the same iterators that one expression needs become one loop"),
     ("licm", licm.run,
      "an expression a loop's body computes the same every iteration is computed before it"),
+    ("cse", cse.run, "again: what fusion and licm brought together is computed once"),
     ("predicate", predicate.run,
      "a branch merging into a merger becomes a merge of a select (no branch: vectorises)"),
     ("infer_sizes", infer_sizes.run,
      "an appender merged once per iteration is allocated at the loop's length"),
 )
-NAMES = tuple(name for name, _, _ in PIPELINE)
+NAMES = tuple(dict.fromkeys(name for name, _, _ in PIPELINE))  # (cse runs twice)
 
 
 def selected(selection: bool | Iterable[str]) -> tuple[str, ...]:

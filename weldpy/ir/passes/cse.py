@@ -16,7 +16,7 @@ from __future__ import annotations
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
-from weldpy.ir.passes.fuse_vertical import cannot_fail
+from weldpy.ir.passes.failures import cannot_fail
 from weldpy.ir.passes.places import (
     always_evaluated,
     fresh_name,

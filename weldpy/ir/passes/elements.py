@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
-from weldpy.ir.alpha import canonical
-from weldpy.ir.passes.places import fresh_name, names_in, substitute
+from weldpy.ir.passes.places import substitute
 from weldpy.ir.traverse import rewrite_bottom_up
 
 
@@ -46,13 +45,19 @@ def _typed(node: E.Expr, ty: T.Type | None) -> E.Expr:
     return node if ty is None else node.with_type(ty)
 
 
-def replace_element(body: E.Expr, name: str, fields: list[E.Expr]) -> E.Expr:
+def replace_element(body: E.Expr, name: str, fields: list[E.Expr], bind: bool = False
+                    ) -> E.Expr:
     """``body`` with the element ``name`` of a loop over ``len(fields)`` iterators made of
     ``fields`` (``name.$k`` becomes ``fields[k]``, ``name`` used whole a struct of them);
     ``body`` binds no ``name`` (its binders were renamed apart), the fields do not read
-    ``name`` and their own names are not captured in it."""
+    ``name`` and their own names are not captured in it. With ``bind``, ``name`` is bound to
+    that instead (``let name = {fields}; body``: constant time, for large bodies)."""
+    whole = fields[0] if len(fields) == 1 else _typed(
+        E.MakeStruct(tuple(fields)), element_type(tuple(f.ty for f in fields)))
+    if bind:
+        return E.Let(name, whole, body)
     if len(fields) == 1:
-        return substitute(body, {name: fields[0]})
+        return substitute(body, {name: whole})
 
     def read_field(node: E.Node) -> E.Node:
         if (isinstance(node, E.GetField) and isinstance(node.value, E.Ident)
@@ -60,27 +65,33 @@ def replace_element(body: E.Expr, name: str, fields: list[E.Expr]) -> E.Expr:
             return fields[node.index]
         return node
 
-    whole = _typed(E.MakeStruct(tuple(fields)), element_type(tuple(f.ty for f in fields)))
     return substitute(rewrite_bottom_up(body, read_field), {name: whole})
 
 
-def merge_equal_iterators(loop: E.For) -> E.For:
-    """``loop`` reading each distinct iterator of its zip once (``zip(a, b, a)`` is
-    ``zip(a, b)``: the same expression in the same scope yields the same elements, or fails
-    the same way at its first occurrence)."""
+def distinct_iterators(iters: tuple[E.Iter, ...]) -> tuple[list[E.Iter], list[int]]:
+    """The distinct iterators, in order, and the index among them of each of ``iters``."""
     unique: list[E.Iter] = []
     where: list[int] = []
-    for it in loop.iters:
+    for it in iters:
         if it not in unique:
             unique.append(it)
         where.append(unique.index(it))
+    return unique, where
+
+
+def merge_equal_iterators(loop: E.For, fresh: str, bind: bool = False) -> E.For:
+    """``loop`` reading each distinct iterator of its zip once (``zip(a, b, a)`` is
+    ``zip(a, b)``: the same expression in the same scope yields the same elements, or fails
+    the same way at its first occurrence); ``fresh`` names the new element (a name used
+    nowhere), ``bind`` as in ``replace_element``."""
+    unique, where = distinct_iterators(loop.iters)
     if len(unique) == len(loop.iters) or not isinstance(loop.func, E.Lambda):
         return loop
-    func = canonical(loop.func, "zd")
-    b, i, x = func.params
-    z = fresh_name("zd", names_in(func))
+    b, i, x = loop.func.params
     old = element_types(x, len(loop.iters))
     types = tuple(old[where.index(k)] for k in range(len(unique)))
-    body = replace_element(func.body, x.name, [field(z, k, types) for k in where])
-    func = E.Lambda((b, i, E.Param(z, element_type(types))), body, annotations=func.annotations)
+    body = replace_element(loop.func.body, x.name, [field(fresh, k, types) for k in where],
+                           bind)
+    func = E.Lambda((b, i, E.Param(fresh, element_type(types))), body,
+                    annotations=loop.func.annotations)
     return E.For(tuple(unique), loop.builder, func, annotations=loop.annotations)

@@ -22,7 +22,7 @@ from weldpy.ir import exprs as E
 from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
-from weldpy.ir.passes.fuse_vertical import FUSED, annotate, cannot_fail, fused_into
+from weldpy.ir.passes.failures import cannot_fail
 from weldpy.ir.passes.places import (
     always_evaluated,
     fresh_name,
@@ -31,6 +31,7 @@ from weldpy.ir.passes.places import (
     replace_at,
     substitute,
 )
+from weldpy.ir.passes.provenance import FUSED, annotate, fused_into
 from weldpy.ir.traverse import free_vars
 
 

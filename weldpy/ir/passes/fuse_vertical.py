@@ -2,7 +2,7 @@
 that produced it, so the intermediate vector is never built.
 
     for(result(for(v, appender, |b, i, x| P)), B, |c, j, y| C)
-      =>  for(v, B, |c', i, x| P[merge(b', e) := let c = b''; let j = i; let y = e; C])
+      =>  for(v, B, |c, i, x| P[merge(b', e) := let c = b''; let j = i; let y = e; C])
 
 where the producer's body ``P`` threads its appender through ``merge``, ``if`` and ``let``
 only (a map, a filter, or a map that merges on some paths), and ``b''`` is the rewritten
@@ -10,97 +10,242 @@ builder flowing into that merge. Every element the producer would have appended 
 to the consumer's body at once, in the same order, so the result is the same; the consumer's
 index ``j`` is only available when every iteration merges exactly once (a map: ``j == i``).
 
-Left alone (the vector stays materialised): a consumer over several iterators or a strided
-view of the result, a producer with a size hint or a consumer builder that might fail (they
-would change which error a failing program reports first), a builder that flows anywhere
-else, and name clashes between the two bodies (every binder is renamed apart first).
+A consumer over a zip takes maps: the producer's iterators are spliced into the zip in its
+place and ``y`` is rebuilt from the fields (``for(zip(result(map over v), w), ...)`` becomes
+one loop over ``zip(v, w)``); equal iterators of a zip are then read once. A map bound by a
+``let`` and read only by loops is copied into each of them (``copies``).
+
+Left alone (the vector stays materialised, the reason recorded on the consumer): a strided
+view of the result, a filter in a zip, a producer with a size hint, a consumer builder that
+might fail, a producer and a consumer that may both fail (interleaved, another element's
+error could come first), and a builder that flows anywhere else.
+
+Time is linear in the program's size, as a 10,000-operation chain needs: loops are fused
+from the outermost consumer down, so each step reads one original (small) producer and
+never walks the body fused so far. For that, every loop's binders are first renamed to
+names used nowhere else (nothing a producer binds can capture a consumer's names), and a
+body larger than ``_SUBSTITUTE_NODES`` gets its element by a ``let`` instead of a renaming.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable
 
 from weldpy.ir import exprs as E
 from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
+from weldpy.ir.passes.copies import CopyPlan, copy_plan
 from weldpy.ir.passes.elements import (
+    distinct_iterators,
     element_type,
     element_types,
     field,
     merge_equal_iterators,
     replace_element,
 )
-from weldpy.ir.passes.places import always_evaluated, fresh_name, names_in, replace_at, substitute
-from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up
+from weldpy.ir.passes.failures import body_cannot_fail, cannot_fail
+from weldpy.ir.passes.places import names_in, substitute
+from weldpy.ir.passes.provenance import FUSED, MATERIALIZED, annotate, annotation
+from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up, rewrite_top_down
 
-_SAFE = (E.Literal, E.StringLit, E.Ident, E.GetField, E.MakeStruct, E.Length, E.UnaryOp,
-         E.Cast, E.Select, E.If, E.Ascribe, E.NewBuilder, E.MakeVector, E.Let)
-_FAILING_BINOPS = (E.BinKind.DIV, E.BinKind.MOD)
+_SUBSTITUTE_NODES = 64  # a fused body up to this size is renamed into; a larger one bound
 
 
 def run(program: E.Expr) -> E.Expr:
     """``program`` with every fusable producer/consumer pair of loops fused."""
-    return rewrite_bottom_up(program, _rewrite)
+    return _Fusion(program).run()
 
 
-def _rewrite(node: E.Node) -> E.Node:
-    if isinstance(node, E.For):
-        return _fuse_or_keep(node)
-    if isinstance(node, E.Let):
-        copied = _copied_into_consumers(node)
-        return node if copied is None else copied
-    return node
+class _Names:
+    """Names no part of the program uses: a prefix no name in it starts with, and a count."""
+
+    def __init__(self, program: E.Expr):
+        taken = names_in(program)
+        self.base = "fz"
+        while any(name.startswith(self.base) for name in taken):
+            self.base += "z"
+        self.counter = itertools.count()
+
+    def fresh(self, stem: str) -> str:
+        return f"{self.base}{stem}{next(self.counter)}"
+
+    def prefix(self) -> str:
+        """A prefix for ``canonical``: its names (``prefix0, prefix1 ...``) are fresh too."""
+        return f"{self.base}p{next(self.counter)}_"
 
 
-def _fuse_or_keep(node: E.For) -> E.For:
-    """``node`` with every producer it reads fused into it, one at a time; a producer left
-    materialised is recorded with the reason."""
-    node = merge_equal_iterators(node)
-    while True:
-        fused, reason = _fuse(node)
-        if fused is None:
-            break
-        node = merge_equal_iterators(fused)
-    if reason is None or annotation(node, MATERIALIZED):
+class _Fusion:
+    def __init__(self, program: E.Expr):
+        self.names = _Names(program)
+        self.program = rewrite_bottom_up(program, self._renamed)
+        self.plan: CopyPlan = copy_plan(self.program)
+
+    def run(self) -> E.Expr:
+        return rewrite_top_down(self.program, self._visit)
+
+    def _renamed(self, node: E.Node) -> E.Node:
+        if isinstance(node, E.For) and isinstance(node.func, E.Lambda):
+            return dataclasses.replace(node, func=canonical(node.func, self.names.prefix()))
         return node
-    return annotate(node, MATERIALIZED, reason)
+
+    def _visit(self, node: E.Node) -> E.Node:
+        while isinstance(node, E.Let) and id(node) in self.plan.dropped:
+            node = node.body  # (its vector is copied into every loop reading it)
+        if isinstance(node, E.For) and isinstance(node.func, E.Lambda):
+            return self._absorb_all(node)
+        return node
+
+    def _absorb_all(self, loop: E.For) -> E.For:
+        """``loop`` with the producers it reads fused into it, one at a time (each one's own
+        producers are then read by the fused loop, and fused next)."""
+        original = loop
+        facts = _Facts(loop)
+        # which absorbed producers each iterator came from (for the notes: "map over v")
+        owners: list[frozenset] = [frozenset()] * len(loop.iters)
+        loop, owners = self._tidy(loop, facts, owners)
+        absorbed: list[E.For] = []
+        parents: list[int] = []  # the absorbed producer each one was read by (-1: loop)
+        while True:
+            reason = None
+            for p, it in enumerate(loop.iters):
+                producer = _producer(it)
+                if producer is None:
+                    continue
+                why = _why_not(loop, p, producer, facts)
+                fused = None
+                if why is None:
+                    fused, why = self._absorb(loop, p, producer, facts)
+                if fused is not None:
+                    parents.append(max(owners[p], default=-1))
+                    mine = owners[p] | {len(absorbed)}
+                    owners = [*owners[:p], *[mine] * len(producer.iters), *owners[p + 1:]]
+                    absorbed.append(producer)
+                    loop, owners = self._tidy(fused, facts, owners)
+                    break
+                reason = reason or why
+            else:
+                break
+        if absorbed:
+            loop = annotate(loop, FUSED,
+                            _notes(original, absorbed, parents, loop.iters, owners))
+        if reason is not None and not annotation(loop, MATERIALIZED):
+            loop = annotate(loop, MATERIALIZED, reason)
+        return loop
+
+    def _tidy(self, loop: E.For, facts: _Facts, owners: list[frozenset]
+              ) -> tuple[E.For, list[frozenset]]:
+        """``loop`` reading the copies the plan puts in place of let-bound vectors, and
+        each distinct iterator once (with the owners of each iterator left)."""
+        iters = tuple(dataclasses.replace(it, data=self.plan.reads[id(it)])
+                      if id(it) in self.plan.reads else it for it in loop.iters)
+        if any(new is not old for new, old in zip(iters, loop.iters, strict=True)):
+            loop = dataclasses.replace(loop, iters=iters)
+        unique, where = distinct_iterators(loop.iters)
+        merged = [frozenset()] * len(unique)
+        for k, u in enumerate(where):
+            merged[u] = merged[u] | owners[k]
+        return merge_equal_iterators(loop, self.names.fresh("z"), bind=facts.large), merged
+
+    def _absorb(self, loop: E.For, p: int, producer: E.For, facts: _Facts
+                ) -> tuple[E.For | None, str | None]:
+        """The loop over ``loop``'s iterators with ``producer``'s spliced in at ``p``, whose
+        body runs ``loop``'s body on each element the producer merges, or None and why."""
+        made, takes = producer.func, loop.func
+        b, i, x = made.params
+        c, j, y = takes.params
+        per_iteration = _merges_per_iteration(made.body, b.name)
+        if facts.index_used and per_iteration != 1:
+            return None, "the consumer uses the index of a filtered vector"
+        n, m = len(loop.iters), len(producer.iters)
+        made_types, taken_types = element_types(x, m), element_types(y, n)
+        types = (*taken_types[:p], *made_types, *taken_types[p + 1:])
+        if n == 1:  # the producer's element is the fused loop's
+            z, produce = x, made.body
+        else:
+            z = E.Param(self.names.fresh("z"), element_type(types))
+            produce = replace_element(made.body, x.name,
+                                      [field(z.name, p + q, types) for q in range(m)])
+
+        def consumed(value: E.Expr) -> list[E.Expr]:
+            """The consumer's element: ``value`` (the merged one) among the other fields."""
+            if n == 1:
+                return [value]
+            return [field(z.name, k if k < p else k + m - 1, types) if k != p else value
+                    for k in range(n)]
+
+        spine = _Spine(b.name, c.name, takes.body, (j.name, i.name) if facts.index_used
+                       else None, y.name, consumed, self.names, facts.large)
+        body = spine.rewrite(produce)
+        if body is None:
+            return None, "the producer's appender flows where fusion does not follow"
+        if facts.large and spine.sites > 1:
+            return None, "a producer merging several times into a large consumer"
+        facts.absorbed(producer, uses_index=i.name in free_vars(made.body))
+        iters = (*loop.iters[:p], *producer.iters, *loop.iters[p + 1:])
+        return E.For(iters, loop.builder, E.Lambda((c, i, z), body),
+                     annotations=loop.annotations), None
 
 
-# provenance, read by ``weldpy.explain``: what a loop absorbed, and why a vector it reads
-# stayed materialised
-FUSED, MATERIALIZED = "fused", "materialized"
+class _Facts:
+    """What fusion needs to know of the loop fused so far, kept up to date step by step
+    (reading the whole fused body at every step would make a chain quadratic)."""
+
+    def __init__(self, loop: E.For):
+        self.loop = loop
+        self.size = _size(loop.func.body)
+        self.index_used = loop.func.params[1].name in free_vars(loop.func.body)
+        self._safe: bool | None = None  # whether its body cannot fail (found when asked)
+
+    @property
+    def large(self) -> bool:
+        return self.size > _SUBSTITUTE_NODES
+
+    def safe(self) -> bool:
+        if self._safe is None:
+            self._safe = body_cannot_fail(self.loop)
+        return self._safe
+
+    def absorbed(self, producer: E.For, uses_index: bool) -> None:
+        self.size += _size(producer.func.body) + 4
+        self.index_used = self.index_used or uses_index  # (``let j = i`` reads it too)
+        if self._safe is not None:
+            self._safe = self._safe and body_cannot_fail(producer)
 
 
-def annotation(node: E.Node, key: str) -> str | None:
-    return dict(node.annotations).get(key)
+def _size(node: E.Node) -> int:
+    """Nodes in ``node``, counted up to just past ``_SUBSTITUTE_NODES``."""
+    return sum(1 for _ in itertools.islice(preorder(node), _SUBSTITUTE_NODES + 1))
 
 
-def annotate(node: E.Node, key: str, value: str) -> E.Node:
-    """``node`` with annotation ``key: value`` (replacing an earlier one)."""
-    kept = tuple((k, v) for k, v in node.annotations if k != key)
-    return dataclasses.replace(node, annotations=(*kept, (key, value)))
-
-
-def fused_into(loop: E.For, description: str, *absorbed: E.For) -> str:
-    """The ``fused`` annotation of a loop made of ``loop`` and ``absorbed``."""
-    earlier = [annotation(n, FUSED) for n in (loop, *absorbed)]
-    return "; ".join([e for e in earlier if e] + [description])
-
-
-def cannot_fail(node: E.Node, merges: bool = False) -> bool:
-    """Whether evaluating ``node`` can never raise (no lookup, division, loop, call ...;
-    with ``merges``, merges count as safe: the caller knows into which builders)."""
-    safe = (*_SAFE, E.Merge) if merges else _SAFE
-    for n in preorder(node):
-        if isinstance(n, E.BinOp):
-            if n.op in _FAILING_BINOPS and not (n.ty is not None and isinstance(n.ty, T.Scalar)
-                                                 and n.ty.kind.is_float):
-                return False
-        elif not isinstance(n, safe):
-            return False
-    return True
+def _notes(original: E.For, absorbed: list[E.For], parents: list[int], iters: tuple,
+           owners: list) -> str:
+    """The ``fused`` annotation: what each absorbed producer was, over the inputs of the
+    fused loop it reads, each after the producers it read (as the data flowed)."""
+    below: dict[int, list[int]] = {k: [] for k in range(-1, len(absorbed))}
+    for k, parent in enumerate(parents):
+        below[parent].append(k)
+    notes = [n for n in (annotation(original, FUSED),) if n]
+    stack = [(-1, False)]
+    while stack:  # (post-order, without recursion: chains are long)
+        k, expanded = stack.pop()
+        if not expanded:
+            stack.append((k, True))
+            stack.extend((kid, False) for kid in reversed(below[k]))
+            continue
+        if k < 0:
+            continue
+        producer = absorbed[k]
+        notes += [n for n in (annotation(producer, FUSED),) if n]
+        b = producer.func.params[0].name
+        per_iteration = _merges_per_iteration(producer.func.body, b)
+        kind = {1: "map"}.get(per_iteration, "filter" if per_iteration is None else "flatten")
+        reads = [printer.pretty(it) for it, mine in zip(iters, owners, strict=True)
+                 if k in mine]
+        notes.append(f"{kind} over {', '.join(reads)}")
+    return "; ".join(notes)
 
 
 def _producer(it: E.Iter) -> E.For | None:
@@ -114,22 +259,22 @@ def _producer(it: E.Iter) -> E.For | None:
     return None  # not an appender's vector: nothing to fuse
 
 
-def _why_not(consumer: E.For, p: int, producer: E.For) -> str | None:
+def _why_not(consumer: E.For, p: int, producer: E.For, facts: _Facts) -> str | None:
     """Why ``producer``, read by ``consumer``'s iterator ``p``, cannot fuse into it (None:
-    it can, up to name clashes and the index checked when fusing)."""
+    it can, up to the index and the builder's flow, checked when fusing)."""
     it = consumer.iters[p]
     if it.kind is not E.IterKind.SCALAR or it.start is not None:
         return "read through a strided iterator"
     if producer.builder.arg is not None:
         return "the producer's appender has a size hint"
-    if not (isinstance(producer.func, E.Lambda) and isinstance(consumer.func, E.Lambda)):
+    if not isinstance(producer.func, E.Lambda):
         return "a loop body that is not a lambda"
     if not cannot_fail(consumer.builder):
         return "the consumer's builder may fail"
     producer_safe = body_cannot_fail(producer)
     if len(consumer.iters) == 1:
         # interleaved, two failing bodies could report another element's error first
-        return None if producer_safe or body_cannot_fail(consumer) else \
+        return None if producer_safe or facts.safe() else \
             "the producer and the consumer may both fail"
     if _merges_per_iteration(producer.func.body, producer.func.params[0].name) != 1:
         return "zipped with a filtered vector"
@@ -138,147 +283,18 @@ def _why_not(consumer: E.For, p: int, producer: E.For) -> str | None:
     return None
 
 
-def _iter_cannot_fail(it: E.Iter) -> bool:
-    return all(part is None or cannot_fail(part)
-               for part in (it.data, it.start, it.end, it.stride))
-
-
-def body_cannot_fail(loop: E.For) -> bool:
-    """Whether no iteration of ``loop``'s body can raise (merging into any builder but a
-    vecmerger cannot; an untyped builder counts as one that may)."""
-    ty = loop.builder.ty
-    return (isinstance(loop.func, E.Lambda) and ty is not None and not _has_vecmerger(ty)
-            and cannot_fail(loop.func.body, merges=True))
-
-
-def _has_vecmerger(ty: T.Type) -> bool:
-    if isinstance(ty, T.Struct):
-        return any(_has_vecmerger(f) for f in ty.fields)
-    return isinstance(ty, T.VecMerger)
-
-
-def _fuse(consumer: E.For) -> tuple[E.For | None, str | None]:
-    """``consumer`` with the first producer it can absorb fused into it, or None and why the
-    first producer it reads stays materialised (None: it reads none)."""
-    first_reason = None
-    for p, it in enumerate(consumer.iters):
-        producer = _producer(it)
-        if producer is None:
-            continue
-        reason = _why_not(consumer, p, producer)
-        if reason is None:
-            fused, reason = _fused(consumer, p, producer)
-            if fused is not None:
-                return fused, None
-        first_reason = first_reason or reason
-    return None, first_reason
-
-
-def _fused(consumer: E.For, p: int, producer: E.For) -> tuple[E.For | None, str | None]:
-    """The loop over ``consumer``'s iterators with ``producer``'s spliced in at ``p``, whose
-    body runs the consumer's body on each element the producer merges, or None and why."""
-    made = canonical(producer.func, "fp")
-    takes = canonical(consumer.func, "fc")
-    if (_binders(made) & free_vars(takes)) or (_binders(takes) & free_vars(made)):
-        return None, "names clash"
-    b, i, x = made.params
-    c, j, y = takes.params
-    uses_index = j.name in free_vars(takes.body)
-    per_iteration = _merges_per_iteration(made.body, b.name)
-    if uses_index and per_iteration != 1:
-        return None, "the consumer uses the index of a filtered vector"
-    n, m = len(consumer.iters), len(producer.iters)
-    made_types, taken_types = element_types(x, m), element_types(y, n)
-    types = (*taken_types[:p], *made_types, *taken_types[p + 1:])
-    if n == 1:  # the producer's element is the fused loop's
-        z, produce = x, made.body
-    else:
-        z = E.Param(fresh_name("fz", names_in(made) | names_in(takes)), element_type(types))
-        produce = replace_element(made.body, x.name,
-                                  [field(z.name, p + q, types) for q in range(m)])
-
-    def consumed(value: E.Expr) -> list[E.Expr]:
-        """The consumer's element: ``value`` (the merged one) among the other fields."""
-        if n == 1:
-            return [value]
-        return [field(z.name, k if k < p else k + m - 1, types) if k != p else value
-                for k in range(n)]
-
-    spine = _Spine(b.name, c.name, takes.body, (j.name, i.name) if uses_index else None,
-                   y.name, consumed)
-    body = spine.rewrite(produce)
-    if body is None:
-        return None, "the producer's appender flows where fusion does not follow"
-    kind = {1: "map"}.get(per_iteration, "filter" if per_iteration is None else "flatten")
-    iters = (*consumer.iters[:p], *producer.iters, *consumer.iters[p + 1:])
-    loop = E.For(iters, consumer.builder, E.Lambda((c, i, z), body),
-                 annotations=consumer.annotations)
-    what = f"{kind} over {', '.join(printer.pretty(it) for it in producer.iters)}"
-    return annotate(loop, FUSED, fused_into(consumer, what, producer)), None
-
-
-# a vector bound by a let and read by several loops: its producer, if at most this many
-# nodes, is copied into each of at most this many loops that fuse it
-_COPY_NODES, _COPY_USES = 96, 4
-
-
-def _copied_into_consumers(let: E.Let) -> E.Expr | None:
-    """The body of ``let v = result(for(..., appender, ...))`` with the producer copied into
-    each loop that reads ``v`` and fused there, so that ``v`` is never built (None: some use
-    is not a loop that fuses it, or the copy would cost too much). The producer cannot fail
-    but by a zip of unequal vectors, so only which of two errors comes first can change."""
-    producer = _producer(E.Iter(E.IterKind.SCALAR, let.value))
-    if (producer is None or producer.builder.arg is not None or not body_cannot_fail(producer)
-            or not all(_iter_cannot_fail(it) for it in producer.iters)
-            or sum(1 for _ in preorder(producer)) > _COPY_NODES):
-        return None
-    name = let.name
-    uses = [(path, node, bound) for path, node, bound in always_evaluated(let.body)
-            if isinstance(node, E.For) and any(_reads(it, name) for it in node.iters)]
-    reads = sum(1 for n in preorder(let.body) if isinstance(n, E.Ident) and n.name == name)
-    if not uses or len(uses) > _COPY_USES or reads != sum(
-            sum(_reads(it, name) for it in loop.iters) for _, loop, _ in uses):
-        return None
-    needs = free_vars(let.value) | {name}
-    replacements = {}
-    for path, loop, bound in uses:
-        if needs & bound:  # a name the producer reads is bound again on the way
-            return None
-        iters = tuple(dataclasses.replace(it, data=let.value) if _reads(it, name) else it
-                      for it in loop.iters)
-        fused = _fuse_or_keep(dataclasses.replace(loop, iters=iters))
-        if any(it.data is let.value for it in fused.iters):
-            return None
-        replacements[path] = fused
-    return replace_at(let.body, replacements)
-
-
-def _reads(it: E.Iter, name: str) -> bool:
-    """Whether ``it`` reads the whole vector named ``name``, element by element."""
-    return (it.kind is E.IterKind.SCALAR and it.start is None and isinstance(it.data, E.Ident)
-            and it.data.name == name)
-
-
-def _binders(func: E.Lambda) -> set[str]:
-    names = {p.name for p in func.params}
-    for n in preorder(func.body):
-        if isinstance(n, E.Let):
-            names.add(n.name)
-        elif isinstance(n, E.Lambda):
-            names.update(p.name for p in n.params)
-    return names
-
-
 class _Spine:
     """Rewrites the producer's body along the path its appender ``b`` flows through
     (``b`` itself becomes the consumer's builder ``c``; names a ``let`` binds to a builder
     derived from it stay, their values rewritten)."""
 
     def __init__(self, b: str, c: str, consume: E.Expr, index: tuple[str, str] | None,
-                 y: str, consumed: Callable[[E.Expr], list[E.Expr]]):
+                 y: str, consumed: Callable[[E.Expr], list[E.Expr]], names: _Names,
+                 bind: bool):
         self.b, self.c, self.consume, self.index, self.y = b, c, consume, index, y
         self.consumed = consumed  # the consumer's element (its fields) from a merged value
-        self.sites = 0  # merge sites rewritten so far (fresh names for each)
+        self.names, self.bind = names, bind
+        self.sites = 0  # merge sites rewritten so far
 
     def rewrite(self, node: E.Expr, aliases: frozenset = frozenset()) -> E.Expr | None:
         """``node`` (a builder expression derived from ``b``) rewritten, or None."""
@@ -314,24 +330,34 @@ class _Spine:
         return None if body is None else E.Let(node.name, value, body)
 
     def _consume(self, builder: E.Expr, element: E.Expr) -> E.Expr:
-        """``let c_k = builder; [let j_k = i;] let y_k = element; consume`` with the
-        consumer's ``c, j`` renamed ``c_k, j_k`` and its element made of ``y_k`` (and the
-        zip's other fields): fresh names for each merge site, so that no binding shadows
-        another (the consumer's own binders are unique)."""
+        """The consumer's body on ``element`` merged into ``builder``: ``let c_k = builder;
+        [let j_k = i;] let y_k = element; consume`` with the consumer's ``c, j`` renamed
+        ``c_k, j_k`` and its element made of ``y_k`` (and the zip's other fields), fresh
+        names for each merge site; or, binding, the consumer's own names bound by ``let``s
+        around its body, untouched (one merge site)."""
         self.sites += 1
-        c_k, y_k = f"{self.c}_{self.sites}", f"{self.y}_{self.sites}"
-        renames = {self.c: _typed_as(E.Ident(c_k), builder)}
+        y_k = self.names.fresh("y")
         bindings = [(y_k, element)]
-        if self.index is not None:
-            j, i = self.index
-            renames[j] = E.Ident(f"{j}_{self.sites}").with_type(T.I64)
-            bindings.insert(0, (f"{j}_{self.sites}", E.Ident(i)))
-        body = substitute(self.consume, renames)
-        body = replace_element(body, self.y, self.consumed(_typed_as(E.Ident(y_k), element)))
-        if isinstance(builder, E.Ident) and builder.name == self.c:
-            body = substitute(body, {c_k: E.Ident(self.c)})  # the builder: no let
+        fields = self.consumed(_typed_as(E.Ident(y_k), element))
+        is_builder = isinstance(builder, E.Ident) and builder.name == self.c
+        if self.bind:
+            if self.index is not None:
+                bindings.insert(0, (self.index[0], E.Ident(self.index[1])))
+            if not is_builder:
+                bindings.insert(0, (self.c, builder))
+            body = replace_element(self.consume, self.y, fields, bind=True)
         else:
-            bindings.insert(0, (c_k, builder))
+            c_k = self.names.fresh("c")
+            renames = {self.c: E.Ident(self.c) if is_builder else _typed_as(E.Ident(c_k),
+                                                                            builder)}
+            if not is_builder:
+                bindings.insert(0, (c_k, builder))
+            if self.index is not None:
+                j, i = self.index
+                j_k = self.names.fresh("j")
+                renames[j] = E.Ident(j_k).with_type(T.I64)
+                bindings.insert(0, (j_k, E.Ident(i)))
+            body = replace_element(substitute(self.consume, renames), self.y, fields)
         for name, value in reversed(bindings):
             body = E.Let(name, value, body)
         return body

@@ -20,7 +20,7 @@ from __future__ import annotations
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
-from weldpy.ir.passes.fuse_vertical import body_cannot_fail, cannot_fail
+from weldpy.ir.passes.failures import body_cannot_fail, cannot_fail, iter_cannot_fail
 from weldpy.ir.passes.places import fresh_name, names_in, node_at, replace_at
 from weldpy.ir.traverse import children, free_vars, preorder, rewrite_bottom_up
 
@@ -81,9 +81,7 @@ def _movable(node: E.Node, bound: frozenset) -> bool:
     if isinstance(node, E.Result) and isinstance(node.builder, E.For):
         loop = node.builder
         return (cannot_fail(loop.builder) and body_cannot_fail(loop)
-                and len(loop.iters) == 1
-                and all(part is None or cannot_fail(part) for it in loop.iters
-                        for part in (it.data, it.start, it.end, it.stride)))
+                and len(loop.iters) == 1 and iter_cannot_fail(loop.iters[0]))
     return cannot_fail(node) and sum(1 for _ in preorder(node)) >= _MIN_NODES
 
 

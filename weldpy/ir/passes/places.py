@@ -2,10 +2,10 @@
 
 A *place* is the path of child indices from a root to a node. ``always_evaluated(root)``
 yields the places whose node runs whenever ``root`` does: through struct fields, operands,
-casts, field accesses, lookups, merges, and both the value and the body of a ``let``; not into a
-lambda (it may run any number of times), a loop, one branch of an ``if``, or the right
-operand of ``&&``/``||``. Passes that move such nodes to the root (``fuse_horizontal``,
-``cse``) share these helpers.
+casts, field accesses, lookups, merges, an ``if``'s condition, and both the value and the body
+of a ``let``; not into a lambda (it may run any number of times), a loop, one branch of an
+``if``, or the right operand of ``&&``/``||``. Passes that move such nodes to the root
+(``fuse_horizontal``, ``cse``) share these helpers.
 """
 
 from __future__ import annotations
@@ -39,14 +39,19 @@ def always_evaluated(root: E.Node) -> Iterator[tuple[tuple, E.Node, frozenset]]:
     while stack:
         path, node, bound = stack.pop()
         yield path, node, bound
-        if not isinstance(node, _ALWAYS):
-            continue
         kids = children(node)
-        if isinstance(node, E.BinOp) and node.op in (E.BinKind.LAND, E.BinKind.LOR):
-            kids = kids[:1]  # (short-circuit: the right operand may not run)
-        for k in range(len(kids) - 1, -1, -1):
+        for k in reversed(always_evaluated_children(node)):
             inner = bound | {node.name} if isinstance(node, E.Let) and k == 1 else bound
             stack.append(((*path, k), kids[k], inner))
+
+
+def always_evaluated_children(node: E.Node) -> range:
+    """The indices of the children evaluated whenever ``node`` is."""
+    if isinstance(node, E.BinOp) and node.op in (E.BinKind.LAND, E.BinKind.LOR):
+        return range(1)  # (short-circuit: the right operand may not run)
+    if isinstance(node, E.If):
+        return range(1)  # the condition
+    return range(len(children(node))) if isinstance(node, _ALWAYS) else range(0)
 
 
 def node_at(node: E.Node, path: tuple) -> E.Node:

@@ -17,7 +17,8 @@ import numpy as np
 
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
-from weldpy.ir.passes.fuse_vertical import annotate, annotation, cannot_fail
+from weldpy.ir.passes.failures import cannot_fail
+from weldpy.ir.passes.provenance import annotate, annotation
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up
 
 _COST = 24  # nodes: a select of more costs more than the branch saves (measured: bench)
