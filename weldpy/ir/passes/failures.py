@@ -16,15 +16,15 @@ _FAILING_BINOPS = (E.BinKind.DIV, E.BinKind.MOD)
 def cannot_fail(node: E.Node, merges: bool = False) -> bool:
     """Whether evaluating ``node`` can never raise (no lookup, integer division, loop, call
     ...; with ``merges``, merges count as safe: the caller knows into which builders)."""
-    safe = (*_SAFE, E.Merge) if merges else _SAFE
-    for n in preorder(node):
-        if isinstance(n, E.BinOp):
-            if n.op in _FAILING_BINOPS and not (n.ty is not None and isinstance(n.ty, T.Scalar)
-                                                 and n.ty.kind.is_float):
-                return False
-        elif not isinstance(n, safe):
-            return False
-    return True
+    return all(safe_node(n, merges) for n in preorder(node))
+
+
+def safe_node(node: E.Node, merges: bool = False) -> bool:
+    """Whether ``node`` itself (not its children) can never raise."""
+    if isinstance(node, E.BinOp):
+        return node.op not in _FAILING_BINOPS or (
+            node.ty is not None and isinstance(node.ty, T.Scalar) and node.ty.kind.is_float)
+    return isinstance(node, _SAFE) or (merges and isinstance(node, E.Merge))
 
 
 def body_cannot_fail(loop: E.For) -> bool:
