@@ -311,3 +311,23 @@ def test_generated_zips_mean_the_same_fused(case):
                 continue
             got = program(v)
         assert_same(got, want, loose="merger[f64, +]" in text)
+
+
+def test_a_long_chain_fuses_into_loops_of_bounded_size():
+    ops = 600  # ~4,800 nodes: three or four loops of at most MAX_FUSED_NODES
+    src = "v"
+    for k in range(ops):
+        src = (f"result(for(zip({src}, v), appender[f64], |b, i, x| merge(b, x.$0 * x.$1)))"
+               if k % 3 == 0 else
+               f"result(for({src}, appender[f64], |b, i, x| merge(b, x * 0.5 + {k}.0)))")
+    program = compile(f"|v: vec[f64]| result(for({src}, merger[f64, max], "
+                      "|b, i, x| merge(b, x)))")
+    loops = [n for n in preorder(fuse_vertical.run(program.expr)) if isinstance(n, E.For)]
+    sizes = [sum(1 for _ in preorder(loop.func)) for loop in loops]
+    assert 2 <= len(loops) <= 6 and max(sizes) <= fuse_vertical.MAX_FUSED_NODES * 1.1
+    assert "too large to compile" in loop_notes(loops[0], "materialized")[0]
+    v = np.linspace(-1.0, 1.0, 7)
+    with weldpy.config(backend="interp", optimize=False):
+        want = program(v)
+    with weldpy.config(backend="interp", optimize=["fuse_vertical"]):
+        assert_same(program(v), want, loose=False)

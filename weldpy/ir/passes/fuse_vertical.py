@@ -25,6 +25,7 @@ from the outermost consumer down, so each step reads one original (small) produc
 never walks the body fused so far. For that, every loop's binders are first renamed to
 names used nowhere else (nothing a producer binds can capture a consumer's names), and a
 body larger than ``_SUBSTITUTE_NODES`` gets its element by a ``let`` instead of a renaming.
+A fused body stops growing at ``MAX_FUSED_NODES`` (compile time).
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ from weldpy.ir.passes.provenance import FUSED, MATERIALIZED, annotate, annotatio
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up, rewrite_top_down
 
 _SUBSTITUTE_NODES = 64  # a fused body up to this size is renamed into; a larger one bound
+# a fused body stops growing at about this many nodes: LLVM's optimiser takes superlinear
+# time on one huge loop body (a 3,000-operation chain: 12 s), while the vector a long chain
+# then writes and reads again every few hundred operations costs little beside them
+MAX_FUSED_NODES = 2000
 
 
 def run(program: E.Expr) -> E.Expr:
@@ -183,7 +188,8 @@ class _Fusion:
             return None, "the producer's appender flows where fusion does not follow"
         if facts.large and spine.sites > 1:
             return None, "a producer merging several times into a large consumer"
-        facts.absorbed(producer, uses_index=i.name in free_vars(made.body))
+        facts.absorbed(producer, uses_index=i.name in free_vars(made.body),
+                       bindings=4 + (3 * n if n > 1 else 0))  # (lets and the zip's fields)
         iters = (*loop.iters[:p], *producer.iters, *loop.iters[p + 1:])
         return E.For(iters, loop.builder, E.Lambda((c, i, z), body),
                      annotations=loop.annotations), None
@@ -195,7 +201,7 @@ class _Facts:
 
     def __init__(self, loop: E.For):
         self.loop = loop
-        self.size = _size(loop.func.body)
+        self.size = _size(loop.func.body, MAX_FUSED_NODES)
         self.index_used = loop.func.params[1].name in free_vars(loop.func.body)
         self._safe: bool | None = None  # whether its body cannot fail (found when asked)
 
@@ -208,16 +214,16 @@ class _Facts:
             self._safe = body_cannot_fail(self.loop)
         return self._safe
 
-    def absorbed(self, producer: E.For, uses_index: bool) -> None:
-        self.size += _size(producer.func.body) + 4
+    def absorbed(self, producer: E.For, uses_index: bool, bindings: int) -> None:
+        self.size += _size(producer.func.body, MAX_FUSED_NODES) + bindings
         self.index_used = self.index_used or uses_index  # (``let j = i`` reads it too)
         if self._safe is not None:
             self._safe = self._safe and body_cannot_fail(producer)
 
 
-def _size(node: E.Node) -> int:
-    """Nodes in ``node``, counted up to just past ``_SUBSTITUTE_NODES``."""
-    return sum(1 for _ in itertools.islice(preorder(node), _SUBSTITUTE_NODES + 1))
+def _size(node: E.Node, most: int) -> int:
+    """Nodes in ``node``, counted up to just past ``most``."""
+    return sum(1 for _ in itertools.islice(preorder(node), most + 1))
 
 
 def _notes(original: E.For, absorbed: list[E.For], parents: list[int], iters: tuple,
@@ -228,6 +234,7 @@ def _notes(original: E.For, absorbed: list[E.For], parents: list[int], iters: tu
     for k, parent in enumerate(parents):
         below[parent].append(k)
     notes = [n for n in (annotation(original, FUSED),) if n]
+    shown = [_shown(it) for it in iters]
     stack = [(-1, False)]
     while stack:  # (post-order, without recursion: chains are long)
         k, expanded = stack.pop()
@@ -242,10 +249,17 @@ def _notes(original: E.For, absorbed: list[E.For], parents: list[int], iters: tu
         b = producer.func.params[0].name
         per_iteration = _merges_per_iteration(producer.func.body, b)
         kind = {1: "map"}.get(per_iteration, "filter" if per_iteration is None else "flatten")
-        reads = [printer.pretty(it) for it, mine in zip(iters, owners, strict=True)
-                 if k in mine]
+        reads = [text for text, mine in zip(shown, owners, strict=True) if k in mine]
         notes.append(f"{kind} over {', '.join(reads)}")
     return "; ".join(notes)
+
+
+def _shown(it: E.Iter) -> str:
+    """``it`` in a note: in full when it reads names and literals, else in short (a loop
+    that stayed apart may be a whole chain)."""
+    small = all(isinstance(n, (E.Ident, E.Literal, E.Iter, E.GetField)) for n in
+                itertools.islice(preorder(it), 16))
+    return printer.pretty(it) if small else f"{it.kind.value}(...)"
 
 
 def _producer(it: E.Iter) -> E.For | None:
@@ -271,6 +285,8 @@ def _why_not(consumer: E.For, p: int, producer: E.For, facts: _Facts) -> str | N
         return "a loop body that is not a lambda"
     if not cannot_fail(consumer.builder):
         return "the consumer's builder may fail"
+    if facts.size + _size(producer.func.body, MAX_FUSED_NODES) > MAX_FUSED_NODES:
+        return "the fused loop would be too large to compile quickly"
     producer_safe = body_cannot_fail(producer)
     if len(consumer.iters) == 1:
         # interleaved, two failing bodies could report another element's error first
