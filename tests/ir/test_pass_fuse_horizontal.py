@@ -94,6 +94,11 @@ def test_sum_mean_min_max_of_one_vector_run_as_one_loop():
     assert (low, high) == (v.min(), v.max())
 
 
+# (backend, threads, optimize) of the generated runs: the pass alone, and the whole pipeline
+RUNS = (("interp", 1, ["fuse_horizontal"]), ("llvm", 1, ["fuse_horizontal"]),
+        ("llvm", 2, ["fuse_horizontal"]), ("interp", 1, True), ("llvm", 2, True))
+
+
 # --- generated structs of loops -----------------------------------------------------------
 LOOPS = [
     "result(for(v, merger[f64, +], |b, i, x| merge(b, x * x)))",
@@ -116,7 +121,7 @@ def test_generated_structs_of_loops_mean_the_same_fused(picks, values):
     assert loops(fuse_horizontal.run(program.expr)) == 1
     with weldpy.config(backend="interp", optimize=False):
         want = program(v)
-    for backend, threads in (("interp", 1), ("llvm", 1), ("llvm", 2)):
-        with weldpy.config(backend=backend, optimize=["fuse_horizontal"], threads=threads,
+    for backend, threads, selection in RUNS:
+        with weldpy.config(backend=backend, optimize=selection, threads=threads,
                            grain=1):
             assert_same(program(v), want, loose=True)

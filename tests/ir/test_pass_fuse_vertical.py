@@ -213,6 +213,11 @@ def test_a_chain_of_ten_maps_and_a_sum_is_one_loop_allocating_nothing():
             assert counters["loops_executed"] == 1 and counters["bytes_allocated"] == 0
 
 
+# (backend, threads, optimize) of the generated runs: the pass alone, and the whole pipeline
+RUNS = (("interp", 1, ["fuse_vertical"]), ("llvm", 1, ["fuse_vertical"]),
+        ("llvm", 2, ["fuse_vertical"]), ("interp", 1, True), ("llvm", 2, True))
+
+
 # --- generated chains ----------------------------------------------------------------------
 STAGES = {
     "map": "merge(b, {e})",
@@ -254,8 +259,8 @@ def test_generated_chains_mean_the_same_fused(chain):
     assert len(loops) == 1 or "f64(i)" in text or "i % 2L" in text
     with weldpy.config(backend="interp", optimize=False):
         want = program(v)
-    for backend, threads in (("interp", 1), ("llvm", 1), ("llvm", 2)):
-        with weldpy.config(backend=backend, optimize=["fuse_vertical"], threads=threads,
+    for backend, threads, selection in RUNS:
+        with weldpy.config(backend=backend, optimize=selection, threads=threads,
                            grain=1):
             got = program(v)
         assert_same(got, want, loose="merger[f64, +]" in text)
@@ -302,8 +307,8 @@ def test_generated_zips_mean_the_same_fused(case):
     if "if(" not in text:  # maps only: every loop fuses, the let's vector included
         loops = [n for n in preorder(fuse_vertical.run(program.expr)) if isinstance(n, E.For)]
         assert len(loops) == (2 if "let m" in text else 1)
-    for backend, threads in (("interp", 1), ("llvm", 1), ("llvm", 2)):
-        with weldpy.config(backend=backend, optimize=["fuse_vertical"], threads=threads,
+    for backend, threads, selection in RUNS:
+        with weldpy.config(backend=backend, optimize=selection, threads=threads,
                            grain=1):
             if isinstance(want, type):
                 with pytest.raises(want):
