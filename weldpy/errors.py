@@ -45,6 +45,15 @@ class WeldIndexError(WeldRuntimeError, IndexError):
     """A lookup or slice out of range, or a missing dictionary key."""
 
 
+class WeldOverflowError(WeldError, OverflowError):
+    """A value that does not fit the type an operation needs (NumPy: a Python integer out of
+    bounds for an array's integer dtype)."""
+
+
+class WeldShapeError(WeldError, ValueError):
+    """Shapes an operation cannot combine (NumPy's broadcasting rules), raised at the call."""
+
+
 class WeldValueError(WeldRuntimeError, ValueError):
     """A value that is out of the domain an operation accepts (zipped lengths that differ)."""
 

@@ -1,0 +1,90 @@
+"""``import weldpy.numpy as np``: a lazy drop-in for NumPy (API.md).
+
+Calls record IR in the lazy graph (``weldpy.lazy``) and return lazy ``ndarray``s; the
+pipeline is compiled and run as one fused program when a value is needed. What weldpy does
+not compile is NumPy's: other attributes are NumPy's own (``np.float64``, ``np.pi``,
+``np.random``, whose functions return concrete arrays that weldpy functions accept), and a
+NumPy function called with lazy arguments evaluates them and runs in NumPy, visibly
+(``weldpy.fallback``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as _np
+
+from weldpy import fallback as _fallback
+from weldpy.numpy import elementwise as _elementwise
+from weldpy.numpy import reductions as _reductions
+from weldpy.numpy.array import concrete as _concrete
+from weldpy.numpy.array import ndarray
+from weldpy.numpy.operands import operand as _operand
+
+
+def _ufunc(ufunc: _np.ufunc):
+    """The lazy form of ``ufunc``: compiled for the keywords weldpy supports, else NumPy's."""
+    @functools.wraps(ufunc)
+    def call(*args, **kwargs):
+        if set(kwargs) <= {"dtype"}:
+            return _elementwise.apply(ufunc, *args, dtype=kwargs.get("dtype"))
+        return _fallback.call(f"numpy.{ufunc.__name__}", ufunc, args, kwargs, _concrete)
+    return call
+
+
+for _u in _elementwise.OPERATIONS:
+    globals()[_u.__name__] = _ufunc(_u)
+true_divide = divide  # noqa: F821 (made by the loop above: NumPy names it "divide")
+del _u
+
+
+def asarray(a, dtype=None):
+    """``a`` as a lazy array, referenced without a copy (a lazy array: itself)."""
+    if isinstance(a, ndarray) and (dtype is None or _np.dtype(dtype) == a.dtype):
+        return a
+    data = _np.asarray(a, dtype=dtype)
+    return _as_lazy(data)
+
+
+def array(a, dtype=None, copy=True):
+    """A lazy array of a copy of ``a`` (as ``numpy.array`` copies)."""
+    if isinstance(a, ndarray):
+        a = a.evaluate()
+    return _as_lazy(_np.array(a, dtype=dtype, copy=copy))
+
+
+def _as_lazy(data: _np.ndarray) -> ndarray:
+    o = _operand(data, "asarray")
+    if o.node is None:  # a 0-d array: a lazy scalar
+        return _reductions.ndarray_of_scalar(o, "asarray", data.dtype)
+    return ndarray(o.node, data.shape, data.dtype)
+
+
+def _reduce(how):
+    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        if not isinstance(a, ndarray):
+            a = asarray(a)
+        return a.__array_function__(getattr(_np, how), (), (a,), {
+            "axis": axis, "out": out, "keepdims": keepdims, **kwargs,
+            **({} if how in ("min", "max") else {"dtype": dtype})})
+    reduce.__name__ = how
+    return reduce
+
+
+sum = _reduce("sum")  # noqa: A001 (NumPy's names)
+prod = _reduce("prod")
+min = _reduce("min")  # noqa: A001
+max = _reduce("max")  # noqa: A001
+mean = _reduce("mean")
+amin, amax = min, max
+
+
+def __getattr__(name: str):
+    """NumPy's own attribute; a NumPy function, wrapped to run visibly as a fallback."""
+    value = getattr(_np, name)
+    if callable(value) and not isinstance(value, type) and not hasattr(value, "__path__"):
+        @functools.wraps(value)
+        def call(*args, **kwargs):
+            return _fallback.call(f"numpy.{name}", value, args, kwargs, _concrete)
+        return call
+    return value

@@ -1,0 +1,212 @@
+"""The lazy ``ndarray`` of weldpy.numpy: a node of the lazy graph (its elements in C order,
+or a scalar for a 0-d value), a shape and a NumPy dtype.
+
+It evaluates where API.md says (``numpy.asarray(x)``, ``repr``, ``float``/``int``/``bool``,
+iteration, ``.tolist()``, ``.evaluate()``); operators and NumPy's own functions reach
+``__array_ufunc__`` / ``__array_function__`` and stay lazy where weldpy compiles them, else
+run in NumPy through ``weldpy.fallback``, visibly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weldpy import fallback
+from weldpy.lazy import Lazy, evaluate
+from weldpy.numpy import elementwise, reductions
+from weldpy.numpy.dtypes import FLOAT16
+
+
+class ndarray:  # noqa: N801 (NumPy's name)
+    """A lazy array (see the module docstring)."""
+
+    __array_priority__ = 100  # (NumPy defers operators with concrete arrays to us)
+
+    def __init__(self, node: Lazy, shape: tuple[int, ...], dtype: np.dtype):
+        self.node, self.shape, self.dtype = node, tuple(shape), np.dtype(dtype)
+
+    # --- what it is -----------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    # --- evaluation -----------------------------------------------------------------------
+    def evaluate(self):
+        """The concrete value: a ``numpy.ndarray``, or a NumPy scalar for a 0-d value."""
+        (value,) = evaluate([self.node])
+        return to_numpy(value, self.shape, self.dtype)
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self.evaluate())
+        return value if dtype is None else value.astype(dtype)
+
+    def __repr__(self) -> str:
+        return repr(self.evaluate())
+
+    def __str__(self) -> str:
+        return str(self.evaluate())
+
+    def __float__(self) -> float:
+        return float(self.evaluate())
+
+    def __int__(self) -> int:
+        return int(self.evaluate())
+
+    def __bool__(self) -> bool:
+        return bool(self.evaluate())
+
+    def __iter__(self):
+        return iter(np.asarray(self.evaluate()))
+
+    def tolist(self):
+        return np.asarray(self.evaluate()).tolist()
+
+    # --- NumPy's protocols ----------------------------------------------------------------
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if method == "__call__" and ufunc in elementwise.OPERATIONS and ufunc.nout == 1 \
+                and set(kwargs) <= {"dtype"}:
+            return elementwise.apply(ufunc, *inputs, dtype=kwargs.get("dtype"))
+        name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        return fallback.call(name, getattr(ufunc, method), inputs, kwargs, concrete)
+
+    def __array_function__(self, func, types, args, kwargs):
+        implemented = _FUNCTIONS.get(func)
+        if implemented is not None:
+            return implemented(*args, **kwargs)
+        return fallback.call(f"numpy.{func.__name__}", func, args, kwargs, concrete)
+
+    # --- reductions -----------------------------------------------------------------------
+    def sum(self, dtype=None):
+        return reductions.reduce("sum", self, dtype)
+
+    def prod(self, dtype=None):
+        return reductions.reduce("prod", self, dtype)
+
+    def min(self):
+        return reductions.reduce("min", self)
+
+    def max(self):
+        return reductions.reduce("max", self)
+
+    def mean(self, dtype=None):
+        return reductions.reduce("mean", self, dtype)
+
+    # --- operators ------------------------------------------------------------------------
+    def __add__(self, other):
+        return elementwise.apply(np.add, self, other)
+
+    def __radd__(self, other):
+        return elementwise.apply(np.add, other, self)
+
+    def __sub__(self, other):
+        return elementwise.apply(np.subtract, self, other)
+
+    def __rsub__(self, other):
+        return elementwise.apply(np.subtract, other, self)
+
+    def __mul__(self, other):
+        return elementwise.apply(np.multiply, self, other)
+
+    def __rmul__(self, other):
+        return elementwise.apply(np.multiply, other, self)
+
+    def __truediv__(self, other):
+        return elementwise.apply(np.true_divide, self, other)
+
+    def __rtruediv__(self, other):
+        return elementwise.apply(np.true_divide, other, self)
+
+    def __neg__(self):
+        return elementwise.apply(np.negative, self)
+
+    def __invert__(self):
+        return elementwise.apply(np.invert, self)
+
+    def __and__(self, other):
+        return elementwise.apply(np.bitwise_and, self, other)
+
+    def __rand__(self, other):
+        return elementwise.apply(np.bitwise_and, other, self)
+
+    def __or__(self, other):
+        return elementwise.apply(np.bitwise_or, self, other)
+
+    def __ror__(self, other):
+        return elementwise.apply(np.bitwise_or, other, self)
+
+    def __xor__(self, other):
+        return elementwise.apply(np.bitwise_xor, self, other)
+
+    def __rxor__(self, other):
+        return elementwise.apply(np.bitwise_xor, other, self)
+
+    def __lt__(self, other):
+        return elementwise.apply(np.less, self, other)
+
+    def __le__(self, other):
+        return elementwise.apply(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return elementwise.apply(np.greater, self, other)
+
+    def __ge__(self, other):
+        return elementwise.apply(np.greater_equal, self, other)
+
+    def __eq__(self, other):  # (elementwise, as NumPy's)
+        return elementwise.apply(np.equal, self, other)
+
+    def __ne__(self, other):
+        return elementwise.apply(np.not_equal, self, other)
+
+    __hash__ = None  # (mutable container semantics, as NumPy's arrays)
+
+
+def to_numpy(value, shape: tuple, dtype: np.dtype):
+    """A program's result as NumPy gives it: the array in its shape and dtype (float16 was
+    computed in float32), or a NumPy scalar for a 0-d value."""
+    if not shape:
+        return np.asarray(value).astype(dtype)[()] if np.asarray(value).dtype != dtype \
+            else value
+    array = np.asarray(value)
+    if dtype == FLOAT16 or array.dtype != dtype:
+        array = array.astype(dtype)
+    return array.reshape(shape)
+
+
+def concrete(args):
+    """``args`` (a tuple, list or dict, nested) with every lazy array evaluated."""
+    if isinstance(args, ndarray):
+        return args.evaluate()
+    if isinstance(args, (tuple, list)):
+        return type(args)(concrete(a) for a in args)
+    if isinstance(args, dict):
+        return {k: concrete(v) for k, v in args.items()}
+    return args
+
+
+def _reduction(how: str):
+    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
+        if axis is None and out is None and not keepdims and not kwargs:
+            return reductions.reduce(how, a, dtype if how not in ("min", "max") else None)
+        function = getattr(np, how)
+        return fallback.call(f"numpy.{how}", function, (a,),
+                             {"axis": axis, "dtype": dtype, "out": out, "keepdims": keepdims,
+                              **kwargs} if how not in ("min", "max") else
+                             {"axis": axis, "out": out, "keepdims": keepdims, **kwargs},
+                             concrete)
+    reduce.__name__ = how
+    return reduce
+
+
+# NumPy functions that stay lazy (through ``__array_function__``)
+_FUNCTIONS = {getattr(np, how): _reduction(how) for how in ("sum", "prod", "min", "max", "mean")}
+_FUNCTIONS[np.amin], _FUNCTIONS[np.amax] = _FUNCTIONS[np.min], _FUNCTIONS[np.max]

@@ -1,0 +1,216 @@
+"""Elementwise functions (NumPy's ufuncs) as IR: one loop per call, over the operands'
+vectors in C order, which the optimiser then fuses with its neighbours.
+
+Types are NumPy's own: ``ufunc.resolve_dtypes`` gives the loop's input and output dtypes for
+the operands (NEP 50 as the installed NumPy does it: a Python scalar takes the array's type),
+and the ufunc is called once on zero-size stand-ins so that whatever NumPy raises for these
+types and values (a Python integer out of bounds for int8, no loop for the types) is raised
+at the call. Operands are cast to the loop's dtype, the operation applied, the result cast to
+the output dtype.
+
+Broadcasting is NumPy's: operands whose shape is the result's are zipped; one with a smaller
+shape is read by ``lookup`` at the flat offset of each result element (strides of 0 on its
+broadcast axes); scalars (0-d lazy values, literals) are read as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from weldpy.errors import WeldOverflowError, WeldShapeError, WeldTypeError
+from weldpy.ir import exprs as E
+from weldpy.ir import types as T
+from weldpy.lazy import Lazy
+from weldpy.numpy.dtypes import compute_kind
+from weldpy.numpy.operands import Operand, operand
+
+B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
+
+
+def _binary(op: E.BinKind) -> Callable:
+    return lambda args, kind: E.BinOp(op, args[0], args[1])
+
+
+def _unary(op: E.UnaryKind) -> Callable:
+    return lambda args, kind: E.UnaryOp(op, args[0])
+
+
+def _invert(args, kind):
+    if kind is K.BOOL:
+        return E.UnaryOp(U.NOT, args[0])
+    return E.BinOp(B.XOR, args[0], E.Literal(kind, -1 if kind.is_signed else
+                                                   (1 << kind.bits) - 1))
+
+
+def _square(args, kind):
+    return E.BinOp(B.MUL, args[0], args[0])
+
+
+# ufunc -> IR of its loop (operands already of the loop's dtype ``kind``)
+OPERATIONS: dict[np.ufunc, Callable[[list[E.Expr], T.ScalarKind], E.Expr]] = {
+    np.add: _binary(B.ADD), np.subtract: _binary(B.SUB), np.multiply: _binary(B.MUL),
+    np.true_divide: _binary(B.DIV), np.minimum: _binary(B.MIN), np.maximum: _binary(B.MAX),
+    np.equal: _binary(B.EQ), np.not_equal: _binary(B.NE), np.less: _binary(B.LT),
+    np.less_equal: _binary(B.LE), np.greater: _binary(B.GT), np.greater_equal: _binary(B.GE),
+    np.logical_and: _binary(B.BAND), np.logical_or: _binary(B.BOR),
+    np.logical_xor: _binary(B.XOR), np.bitwise_and: _binary(B.BAND),
+    np.bitwise_or: _binary(B.BOR), np.bitwise_xor: _binary(B.XOR),
+    np.arctan2: _binary(B.ATAN2), np.hypot: _binary(B.HYPOT),
+    np.negative: _unary(U.NEG), np.exp: _unary(U.EXP), np.log: _unary(U.LOG),
+    np.sqrt: _unary(U.SQRT), np.sin: _unary(U.SIN), np.cos: _unary(U.COS),
+    np.tan: _unary(U.TAN), np.arcsin: _unary(U.ASIN), np.arccos: _unary(U.ACOS),
+    np.arctan: _unary(U.ATAN), np.sinh: _unary(U.SINH), np.cosh: _unary(U.COSH),
+    np.tanh: _unary(U.TANH), np.floor: _unary(U.FLOOR), np.ceil: _unary(U.CEIL),
+    np.trunc: _unary(U.TRUNC), np.rint: _unary(U.RINT), np.expm1: _unary(U.EXPM1),
+    np.log1p: _unary(U.LOG1P), np.log2: _unary(U.LOG2), np.log10: _unary(U.LOG10),
+    np.isnan: _unary(U.ISNAN), np.isinf: _unary(U.ISINF), np.isfinite: _unary(U.ISFINITE),
+    np.logical_not: _unary(U.NOT), np.invert: _invert, np.square: _square,
+}
+
+
+def apply(ufunc: np.ufunc, *args, dtype=None):
+    """``ufunc(*args)`` as a lazy array (or a lazy 0-d value, when every operand is 0-d)."""
+    from weldpy.numpy.array import ndarray
+
+    name = ufunc.__name__
+    if ufunc not in OPERATIONS or ufunc.nout != 1:
+        raise WeldTypeError(f"{name}: not an elementwise function weldpy.numpy compiles")
+    if len(args) != ufunc.nin:
+        raise WeldTypeError(f"{name}: takes {ufunc.nin} arguments, got {len(args)}")
+    ops = [operand(a, name) for a in args]
+    loop_in, out = _dtypes(ufunc, ops, dtype)
+    shape = _broadcast(name, ops)
+    kinds = [compute_kind(d, name) for d in loop_in]
+    out_kind = compute_kind(out, name)
+    operation = OPERATIONS[ufunc]
+
+    def element(values: list[E.Expr]) -> E.Expr:
+        """The result element from the operands' values (literals already of the loop's
+        kinds; the others cast to them)."""
+        cast = [v if o.node is None or _kind_of(o) is kind else E.Cast(kind, v)
+                for v, o, kind in zip(values, ops, kinds, strict=True)]
+        result = operation(cast, kinds[0])
+        return result if out_kind is _result_kind(ufunc, kinds[0]) else E.Cast(out_kind, result)
+
+    deps = [o.node for o in ops if o.node is not None]
+    if shape == ():
+        node = Lazy(lambda exprs: element(_values(ops, exprs, kinds, {}, shape)), deps,
+                    T.Scalar(out_kind))
+    else:
+        node = Lazy(lambda exprs: _loop(ops, exprs, kinds, shape, out_kind, element), deps,
+                    T.Vec(T.Scalar(out_kind)))
+    return ndarray(node, shape, out)
+
+
+def _dtypes(ufunc: np.ufunc, ops: list[Operand], dtype) -> tuple[tuple, np.dtype]:
+    """The loop's input dtypes and the result's dtype, as NumPy resolves them (and whatever
+    NumPy raises for these operands, raised now)."""
+    name = ufunc.__name__
+    try:
+        with np.errstate(all="ignore"):
+            probe = ufunc(*(o.probe() for o in ops), dtype=dtype)
+        signature = {} if dtype is None else {
+            "signature": (None,) * ufunc.nin + (np.dtype(dtype),)}
+        resolved = ufunc.resolve_dtypes(tuple(o.resolves for o in ops) + (None,), **signature)
+    except OverflowError as exc:
+        raise WeldOverflowError(f"{name}: {exc}") from None
+    except TypeError as exc:
+        raise WeldTypeError(f"{name}: {exc}") from None
+    return resolved[:ufunc.nin], np.asarray(probe).dtype
+
+
+def _broadcast(name: str, ops: list[Operand]) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(*(o.shape for o in ops)))
+    except ValueError:
+        shapes = " ".join(str(o.shape) for o in ops)
+        raise WeldShapeError(f"{name}: operands could not be broadcast together with shapes "
+                             f"{shapes}") from None
+
+
+def _kind_of(o: Operand) -> T.ScalarKind:
+    """The kind of a lazy operand's elements as the IR holds them."""
+    ty = o.node.ty
+    return ty.elem.kind if isinstance(ty, T.Vec) else ty.kind
+
+
+def _result_kind(ufunc: np.ufunc, kind: T.ScalarKind) -> T.ScalarKind:
+    """The kind the IR operation itself gives for operands of ``kind``."""
+    if ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                 np.greater_equal, np.isnan, np.isinf, np.isfinite):
+        return K.BOOL
+    return kind
+
+
+def _values(ops: list[Operand], exprs: list[E.Expr], kinds: list[T.ScalarKind],
+            zipped: dict, shape: tuple, skip: frozenset = frozenset()) -> list[E.Expr]:
+    """Each operand's value for one result element: its field of the zipped element, a
+    lookup at its broadcast offset, a 0-d value, or a literal of the loop's kind
+    (``exprs``: the lazy operands' expressions, but those in ``skip``, zipped)."""
+    values, it = [], iter(exprs)
+    i, e = E.Ident("i"), E.Ident("e")
+    for k, o in enumerate(ops):
+        expr = next(it) if o.node is not None and k not in skip else None
+        if k in zipped:
+            values.append(e if len(zipped) == 1 else E.GetField(e, zipped[k]))
+        elif o.is_array:
+            values.append(E.Lookup(expr, _offset(i, o.shape, shape)))
+        elif expr is not None:
+            values.append(expr)
+        else:
+            values.append(o.literal_expr(kinds[k]))
+    return values
+
+
+def _loop(ops: list[Operand], exprs: list[E.Expr], kinds: list[T.ScalarKind], shape: tuple,
+          out_kind: T.ScalarKind, element: Callable) -> E.Expr:
+    """``result(for(..., appender, |b, i, e| merge(b, element(values))))`` over ``shape``;
+    an operand the body reads whole (broadcast, or 0-d) is bound by a ``let`` outside the
+    loop, so that it is computed once."""
+    n = int(np.prod(shape))
+    it = iter(exprs)
+    full = [k for k, o in enumerate(ops) if o.is_array and o.shape == shape]
+    iters, lets, reads = [], [], []
+    for k, o in enumerate(ops):
+        if o.node is None:
+            reads.append(None)
+            continue
+        expr = next(it)
+        if k in full:
+            iters.append(E.Iter(E.IterKind.SCALAR, expr))
+            reads.append(None)
+        else:
+            lets.append((f"x{k}", expr))
+            reads.append(E.Ident(f"x{k}"))
+    if not iters:
+        iters = [E.Iter(E.IterKind.RANGE, None, E.Literal(K.I64, 0), E.Literal(K.I64, n),
+                        E.Literal(K.I64, 1))]
+    values = _values(ops, [r for r in reads if r is not None], kinds,
+                     {k: j for j, k in enumerate(full)}, shape, skip=set(full))
+    body = E.Merge(E.Ident("b"), element(values))
+    func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)), body)
+    out: E.Expr = E.Result(E.For(tuple(iters), E.NewBuilder(T.Appender(T.Scalar(out_kind))),
+                                 func))
+    for name, value in reversed(lets):
+        out = E.Let(name, value, out)
+    return out
+
+
+def _offset(i: E.Expr, shape: tuple, out: tuple) -> E.Expr:
+    """The flat C-order offset in an operand of ``shape`` of result element ``i`` (of
+    ``out``): NumPy's broadcasting, a stride of 0 on each axis where the operand has 1."""
+    shape = (1,) * (len(out) - len(shape)) + tuple(shape)
+    offset: E.Expr = E.Literal(K.I64, 0)
+    step, stride = 1, 1  # the result's and the operand's strides, innermost first
+    for axis in range(len(out) - 1, -1, -1):
+        if shape[axis] != 1:
+            index = E.BinOp(B.DIV, i, E.Literal(K.I64, step)) if step != 1 else i
+            if axis > 0:
+                index = E.BinOp(B.MOD, index, E.Literal(K.I64, out[axis]))
+            term = index if stride == 1 else E.BinOp(B.MUL, index, E.Literal(K.I64, stride))
+            offset = term if isinstance(offset, E.Literal) else E.BinOp(B.ADD, offset, term)
+        step *= out[axis]
+        stride *= shape[axis]
+    return offset

@@ -1,0 +1,71 @@
+"""What an argument of a weldpy.numpy function is: a lazy array, a concrete NumPy array, a
+NumPy scalar (strongly typed), or a Python scalar (weak: NEP 50 types it by the other
+operands, as the installed NumPy does); with how the IR reads it.
+
+An ``Operand`` is either an array (a ``Lazy`` vector of its elements in C order, with a
+shape) or a scalar (a ``Lazy`` scalar node, for a 0-d lazy value; or an IR literal).
+``resolves`` is what ``ufunc.resolve_dtypes`` takes for it: its dtype, or the Python type of
+a weak scalar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from weldpy.errors import WeldTypeError
+from weldpy.ir import exprs as E
+from weldpy.ir import types as T
+from weldpy.lazy import Lazy
+from weldpy.numpy.dtypes import compute_kind, flat_input
+
+_WEAK = (bool, int, float)
+
+
+@dataclass(frozen=True)
+class Operand:
+    shape: tuple[int, ...]
+    resolves: object  # np.dtype, or a Python type (a weak scalar)
+    node: Lazy | None = None  # an array's vector, or a 0-d lazy value's scalar
+    literal: object = None  # a concrete scalar (Python or NumPy)
+
+    @property
+    def is_array(self) -> bool:
+        return self.node is not None and self.shape != ()
+
+    @property
+    def dtype(self) -> np.dtype | None:
+        return self.resolves if isinstance(self.resolves, np.dtype) else None
+
+    def probe(self):
+        """A zero-size stand-in with the same typing, for asking NumPy what it would do."""
+        if isinstance(self.resolves, np.dtype):
+            return np.empty((0,) if self.shape else (), self.resolves)
+        return self.literal
+
+    def literal_expr(self, kind: T.ScalarKind) -> E.Expr:
+        """This concrete scalar as an IR literal of ``kind`` (NumPy's cast of it)."""
+        value = np.asarray(self.literal).astype(kind.dtype).item()
+        return E.Literal(kind, value)
+
+
+def operand(x, operation: str) -> Operand:
+    from weldpy.numpy.array import ndarray  # (the array class builds on operands)
+
+    if isinstance(x, ndarray):
+        return Operand(x.shape, x.dtype, node=x.node)
+    if isinstance(x, _WEAK) and not isinstance(x, np.generic):
+        return Operand((), type(x), literal=x)
+    if isinstance(x, np.generic):
+        compute_kind(x.dtype, operation)
+        return Operand((), x.dtype, literal=x)
+    array = np.asarray(x)
+    if array.dtype.kind in "OUSVMmc":
+        raise WeldTypeError(f"{operation}: an argument of dtype {array.dtype} is not supported "
+                            "by weldpy.numpy")
+    if array.ndim == 0:
+        return Operand((), array.dtype, literal=array[()])
+    flat = flat_input(array, operation)
+    return Operand(array.shape, array.dtype,
+                   node=Lazy.source(flat, T.Vec(T.Scalar(T.ScalarKind.from_dtype(flat.dtype)))))
