@@ -87,7 +87,7 @@ def _same_array(got: np.ndarray, want: np.ndarray, loose: bool, path: str) -> No
 def ulp_distance(got: np.ndarray, want: np.ndarray) -> np.ndarray:
     """How many representable floats lie between ``got`` and ``want``, element by element
     (both finite or equal)."""
-    bits = {4: np.int32, 8: np.int64}[want.dtype.itemsize]
+    bits = {2: np.int16, 4: np.int32, 8: np.int64}[want.dtype.itemsize]
     lo = np.iinfo(bits).min
 
     def ordered(x):  # float bit patterns -> integers in the floats' order

@@ -174,11 +174,14 @@ def to_numpy(value, shape: tuple, dtype: np.dtype):
     """A program's result as NumPy gives it: the array in its shape and dtype (float16 was
     computed in float32), or a NumPy scalar for a 0-d value."""
     if not shape:
-        return np.asarray(value).astype(dtype)[()] if np.asarray(value).dtype != dtype \
-            else value
+        if np.asarray(value).dtype == dtype:
+            return value
+        with np.errstate(over="ignore"):
+            return np.asarray(value).astype(dtype)[()]
     array = np.asarray(value)
     if dtype == FLOAT16 or array.dtype != dtype:
-        array = array.astype(dtype)
+        with np.errstate(over="ignore"):  # (float32 beyond float16's range: inf, as NumPy)
+            array = array.astype(dtype)
     return array.reshape(shape)
 
 

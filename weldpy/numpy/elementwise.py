@@ -30,43 +30,91 @@ B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
 
 
 def _binary(op: E.BinKind) -> Callable:
-    return lambda args, kind: E.BinOp(op, args[0], args[1])
+    return lambda args, kinds: E.BinOp(op, args[0], args[1])
 
 
 def _unary(op: E.UnaryKind) -> Callable:
-    return lambda args, kind: E.UnaryOp(op, args[0])
+    return lambda args, kinds: E.UnaryOp(op, args[0])
 
 
-def _invert(args, kind):
+def _arithmetic(op: E.BinKind, on_bool: E.BinKind) -> Callable:
+    """``+`` and ``*``: on bools NumPy's loops are ``or`` and ``and``."""
+    return lambda args, kinds: E.BinOp(on_bool if kinds[0] is K.BOOL else op, args[0], args[1])
+
+
+def _rounding(op: E.UnaryKind) -> Callable:
+    """floor/ceil/trunc: the identity on integers and bools (NumPy keeps their dtype)."""
+    return lambda args, kinds: E.UnaryOp(op, args[0]) if kinds[0].is_float else args[0]
+
+
+def _float_test(op: E.UnaryKind, otherwise: bool) -> Callable:
+    """isnan/isinf/isfinite: on integers and bools the same answer for every element."""
+    return lambda args, kinds: (E.UnaryOp(op, args[0]) if kinds[0].is_float
+                                else E.Literal(K.BOOL, otherwise))
+
+
+def _comparison(op: E.BinKind) -> Callable:
+    """A comparison; NumPy compares a signed with an unsigned 64-bit integer exactly (a
+    negative one is below every unsigned one)."""
+    def build(args, kinds):
+        a, b = args
+        if kinds[0] is kinds[1]:
+            return E.BinOp(op, a, b)
+        if kinds[0].is_signed:  # signed a, unsigned b
+            negative = E.BinOp(B.LT, a, E.Literal(kinds[0], 0))
+            unsigned = E.BinOp(op, E.Cast(kinds[1], a), b)
+            below = op in (B.LT, B.LE, B.NE)  # the answer for a negative a
+        else:  # unsigned a, signed b
+            negative = E.BinOp(B.LT, b, E.Literal(kinds[1], 0))
+            unsigned = E.BinOp(op, a, E.Cast(kinds[0], b))
+            below = op in (B.GT, B.GE, B.NE)
+        return E.Select(negative, E.Literal(K.BOOL, below), unsigned)
+    return build
+
+
+def _logical(op: E.BinKind) -> Callable:
+    """logical_and/or/xor: of the operands' truth (NumPy has loops on numbers too)."""
+    return lambda args, kinds: E.BinOp(op, *(a if k is K.BOOL else _cast(a, k, K.BOOL)
+                                              for a, k in zip(args, kinds, strict=True)))
+
+
+def _invert(args, kinds):
+    kind = kinds[0]
     if kind is K.BOOL:
         return E.UnaryOp(U.NOT, args[0])
     return E.BinOp(B.XOR, args[0], E.Literal(kind, -1 if kind.is_signed else
                                                    (1 << kind.bits) - 1))
 
 
-def _square(args, kind):
+def _square(args, kinds):
     return E.BinOp(B.MUL, args[0], args[0])
 
 
-# ufunc -> IR of its loop (operands already of the loop's dtype ``kind``)
-OPERATIONS: dict[np.ufunc, Callable[[list[E.Expr], T.ScalarKind], E.Expr]] = {
-    np.add: _binary(B.ADD), np.subtract: _binary(B.SUB), np.multiply: _binary(B.MUL),
+# ufunc -> IR of its loop (operands already of the loop's input kinds)
+OPERATIONS: dict[np.ufunc, Callable[[list[E.Expr], list[T.ScalarKind]], E.Expr]] = {
+    np.add: _arithmetic(B.ADD, B.BOR), np.subtract: _binary(B.SUB),
+    np.multiply: _arithmetic(B.MUL, B.BAND),
     np.true_divide: _binary(B.DIV), np.minimum: _binary(B.MIN), np.maximum: _binary(B.MAX),
-    np.equal: _binary(B.EQ), np.not_equal: _binary(B.NE), np.less: _binary(B.LT),
-    np.less_equal: _binary(B.LE), np.greater: _binary(B.GT), np.greater_equal: _binary(B.GE),
-    np.logical_and: _binary(B.BAND), np.logical_or: _binary(B.BOR),
-    np.logical_xor: _binary(B.XOR), np.bitwise_and: _binary(B.BAND),
+    np.equal: _comparison(B.EQ), np.not_equal: _comparison(B.NE),
+    np.less: _comparison(B.LT), np.less_equal: _comparison(B.LE),
+    np.greater: _comparison(B.GT), np.greater_equal: _comparison(B.GE),
+    np.logical_and: _logical(B.BAND), np.logical_or: _logical(B.BOR),
+    np.logical_xor: _logical(B.XOR), np.bitwise_and: _binary(B.BAND),
     np.bitwise_or: _binary(B.BOR), np.bitwise_xor: _binary(B.XOR),
     np.arctan2: _binary(B.ATAN2), np.hypot: _binary(B.HYPOT),
     np.negative: _unary(U.NEG), np.exp: _unary(U.EXP), np.log: _unary(U.LOG),
     np.sqrt: _unary(U.SQRT), np.sin: _unary(U.SIN), np.cos: _unary(U.COS),
     np.tan: _unary(U.TAN), np.arcsin: _unary(U.ASIN), np.arccos: _unary(U.ACOS),
     np.arctan: _unary(U.ATAN), np.sinh: _unary(U.SINH), np.cosh: _unary(U.COSH),
-    np.tanh: _unary(U.TANH), np.floor: _unary(U.FLOOR), np.ceil: _unary(U.CEIL),
-    np.trunc: _unary(U.TRUNC), np.rint: _unary(U.RINT), np.expm1: _unary(U.EXPM1),
+    np.tanh: _unary(U.TANH), np.floor: _rounding(U.FLOOR), np.ceil: _rounding(U.CEIL),
+    np.trunc: _rounding(U.TRUNC), np.rint: _unary(U.RINT), np.expm1: _unary(U.EXPM1),
     np.log1p: _unary(U.LOG1P), np.log2: _unary(U.LOG2), np.log10: _unary(U.LOG10),
-    np.isnan: _unary(U.ISNAN), np.isinf: _unary(U.ISINF), np.isfinite: _unary(U.ISFINITE),
-    np.logical_not: _unary(U.NOT), np.invert: _invert, np.square: _square,
+    np.isnan: _float_test(U.ISNAN, False), np.isinf: _float_test(U.ISINF, False),
+    np.isfinite: _float_test(U.ISFINITE, True),
+    np.logical_not: lambda args, kinds: (
+        E.UnaryOp(U.NOT, args[0]) if kinds[0] is K.BOOL
+        else E.BinOp(B.EQ, args[0], E.Literal(kinds[0], 0))),
+    np.invert: _invert, np.square: _square,
 }
 
 
@@ -84,24 +132,49 @@ def apply(ufunc: np.ufunc, *args, dtype=None):
     shape = _broadcast(name, ops)
     kinds = [compute_kind(d, name) for d in loop_in]
     out_kind = compute_kind(out, name)
-    operation = OPERATIONS[ufunc]
+    operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
 
     def element(values: list[E.Expr]) -> E.Expr:
         """The result element from the operands' values (literals already of the loop's
         kinds; the others cast to them)."""
-        cast = [v if o.node is None or _kind_of(o) is kind else E.Cast(kind, v)
+        cast = [v if o.node is None or _kind_of(o) is kind else _cast(v, _kind_of(o), kind)
                 for v, o, kind in zip(values, ops, kinds, strict=True)]
-        result = operation(cast, kinds[0])
+        result = operation(cast, kinds)
         return result if out_kind is _result_kind(ufunc, kinds[0]) else E.Cast(out_kind, result)
 
     deps = [o.node for o in ops if o.node is not None]
     if shape == ():
-        node = Lazy(lambda exprs: element(_values(ops, exprs, kinds, {}, shape)), deps,
-                    T.Scalar(out_kind))
+        node = Lazy(lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
+                    deps, T.Scalar(out_kind))
     else:
-        node = Lazy(lambda exprs: _loop(ops, exprs, kinds, shape, out_kind, element), deps,
-                    T.Vec(T.Scalar(out_kind)))
+        node = Lazy(lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, out_kind, element),
+                    deps, T.Vec(T.Scalar(out_kind)))
     return ndarray(node, shape, out)
+
+
+_COMPARISONS = {np.equal: (False, False, False), np.not_equal: (True, True, True),
+                np.less: (True, False, None), np.less_equal: (True, False, None),
+                np.greater: (False, True, None), np.greater_equal: (False, True, None)}
+
+
+def _constant_comparison(ufunc: np.ufunc, ops: list[Operand], kinds: list) -> Callable | None:
+    """A comparison of integers with a Python integer beyond their dtype's range has one
+    answer for every element, as NumPy gives it (the literal itself would not fit)."""
+    if ufunc not in _COMPARISONS or not kinds[0].is_int:
+        return None
+    for k, o in enumerate(ops):
+        if o.resolves is int and o.node is None:
+            info = np.iinfo(kinds[0].dtype)
+            if info.min <= o.literal <= info.max:
+                return None
+            above, below, _ = _COMPARISONS[ufunc]
+            # (the array is on the left of ``ufunc`` when the literal is its second operand)
+            literal_above = o.literal > info.max
+            answer = above if literal_above == (k == 1) else below
+            if ufunc in (np.equal, np.not_equal):
+                answer = ufunc is np.not_equal
+            return lambda args, kinds: E.Literal(K.BOOL, answer)
+    return None
 
 
 def _dtypes(ufunc: np.ufunc, ops: list[Operand], dtype) -> tuple[tuple, np.dtype]:
@@ -130,6 +203,13 @@ def _broadcast(name: str, ops: list[Operand]) -> tuple[int, ...]:
                              f"{shapes}") from None
 
 
+def _cast(value: E.Expr, source: T.ScalarKind, kind: T.ScalarKind) -> E.Expr:
+    """NumPy's cast: to bool, whether the value is not zero (NaN is true)."""
+    if kind is K.BOOL:
+        return E.BinOp(B.NE, value, E.Literal(source, 0))
+    return E.Cast(kind, value)
+
+
 def _kind_of(o: Operand) -> T.ScalarKind:
     """The kind of a lazy operand's elements as the IR holds them."""
     ty = o.node.ty
@@ -144,7 +224,7 @@ def _result_kind(ufunc: np.ufunc, kind: T.ScalarKind) -> T.ScalarKind:
     return kind
 
 
-def _values(ops: list[Operand], exprs: list[E.Expr], kinds: list[T.ScalarKind],
+def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.ScalarKind],
             zipped: dict, shape: tuple, skip: frozenset = frozenset()) -> list[E.Expr]:
     """Each operand's value for one result element: its field of the zipped element, a
     lookup at its broadcast offset, a 0-d value, or a literal of the loop's kind
@@ -160,12 +240,12 @@ def _values(ops: list[Operand], exprs: list[E.Expr], kinds: list[T.ScalarKind],
         elif expr is not None:
             values.append(expr)
         else:
-            values.append(o.literal_expr(kinds[k]))
+            values.append(o.literal_expr(dtypes[k], kinds[k]))
     return values
 
 
-def _loop(ops: list[Operand], exprs: list[E.Expr], kinds: list[T.ScalarKind], shape: tuple,
-          out_kind: T.ScalarKind, element: Callable) -> E.Expr:
+def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.ScalarKind],
+          shape: tuple, out_kind: T.ScalarKind, element: Callable) -> E.Expr:
     """``result(for(..., appender, |b, i, e| merge(b, element(values))))`` over ``shape``;
     an operand the body reads whole (broadcast, or 0-d) is bound by a ``let`` outside the
     loop, so that it is computed once."""
@@ -187,7 +267,7 @@ def _loop(ops: list[Operand], exprs: list[E.Expr], kinds: list[T.ScalarKind], sh
     if not iters:
         iters = [E.Iter(E.IterKind.RANGE, None, E.Literal(K.I64, 0), E.Literal(K.I64, n),
                         E.Literal(K.I64, 1))]
-    values = _values(ops, [r for r in reads if r is not None], kinds,
+    values = _values(ops, [r for r in reads if r is not None], dtypes, kinds,
                      {k: j for j, k in enumerate(full)}, shape, skip=set(full))
     body = E.Merge(E.Ident("b"), element(values))
     func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)), body)

@@ -20,7 +20,7 @@ from weldpy.ir import types as T
 from weldpy.lazy import Lazy
 from weldpy.numpy.dtypes import compute_kind, flat_input
 
-_WEAK = (bool, int, float)
+_WEAK = (int, float)  # (NEP 50: a Python bool is NumPy's bool, not weak)
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,11 @@ class Operand:
             return np.empty((0,) if self.shape else (), self.resolves)
         return self.literal
 
-    def literal_expr(self, kind: T.ScalarKind) -> E.Expr:
-        """This concrete scalar as an IR literal of ``kind`` (NumPy's cast of it)."""
-        value = np.asarray(self.literal).astype(kind.dtype).item()
+    def literal_expr(self, dtype: np.dtype, kind: T.ScalarKind) -> E.Expr:
+        """This concrete scalar cast to ``dtype`` as NumPy casts it, as an IR literal of
+        ``kind`` (float16: rounded to float16 first, then held in f32)."""
+        with np.errstate(all="ignore"):
+            value = np.asarray(self.literal).astype(dtype).astype(kind.dtype).item()
         return E.Literal(kind, value)
 
 
@@ -55,6 +57,8 @@ def operand(x, operation: str) -> Operand:
 
     if isinstance(x, ndarray):
         return Operand(x.shape, x.dtype, node=x.node)
+    if isinstance(x, bool):
+        return Operand((), np.dtype(bool), literal=x)
     if isinstance(x, _WEAK) and not isinstance(x, np.generic):
         return Operand((), type(x), literal=x)
     if isinstance(x, np.generic):
