@@ -1,7 +1,7 @@
 """weldpy: lazy NumPy / pandas / ML pipelines fused into one Weld-style IR program.
 
-The top-level API only: configuration, counters, ``explain``, the error hierarchy and the IR
-package.
+The top-level API only: configuration, counters, ``evaluate`` and ``explain`` of lazy values,
+the error hierarchy and the IR package.
 """
 
 from weldpy import backends, ir
@@ -14,6 +14,7 @@ from weldpy.errors import (
     WeldUnsupportedError,
 )
 from weldpy.explain import Explanation, explain
+from weldpy.lazy import evaluate_values as evaluate
 
 __version__ = "0.1.0"
 
@@ -26,6 +27,7 @@ __all__ = [
     "backends",
     "Explanation",
     "config",
+    "evaluate",
     "explain",
     "ir",
     "stats",

@@ -63,10 +63,15 @@ class Explanation:
         return "\n".join(lines)
 
 
-def explain(program, optimized: bool = True) -> Explanation:
-    """The ``Explanation`` of ``program`` (IR text, a ``Program`` or a typed lambda)."""
+def explain(*values, optimized: bool = True) -> Explanation:
+    """The ``Explanation`` of an IR program (text, a ``Program`` or a typed lambda), or of
+    the one program ``weldpy.evaluate(*values)`` would run for lazy values."""
     from weldpy.ir.program import Program, compile
+    from weldpy.lazy import program_of
 
+    if any(hasattr(v, "__weld_lazy__") for v in values):
+        return explain(program_of(*values), optimized=optimized)
+    (program,) = values
     if isinstance(program, str):
         program = compile(program)
     typed = program.expr if isinstance(program, Program) else program

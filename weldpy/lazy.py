@@ -49,6 +49,23 @@ class Lazy:
         return f"<weldpy.Lazy {self.ty} ({state})>"
 
 
+def evaluate_values(*values):
+    """``weldpy.evaluate``: the concrete values of the frontends' lazy values, computed by ONE
+    program (a lazy value offers ``__weld_lazy__() -> (node, finish)``, ``finish`` turning
+    the node's value into what the user gets); other arguments pass through unchanged."""
+    parts = [v.__weld_lazy__() if hasattr(v, "__weld_lazy__") else None for v in values]
+    evaluate([part[0] for part in parts if part is not None])
+    out = tuple(v if part is None else part[1](part[0].value)
+                for v, part in zip(values, parts, strict=True))
+    return out[0] if len(out) == 1 else out
+
+
+def program_of(*values) -> Program:
+    """The one program ``evaluate_values(*values)`` would run (for ``weldpy.explain``)."""
+    nodes = [v.__weld_lazy__()[0] for v in values if hasattr(v, "__weld_lazy__")]
+    return compose([n for n in nodes if not n.evaluated])[0]
+
+
 def evaluate(nodes: Sequence[Lazy]) -> list:
     """The values of ``nodes``, computed by one program (each memoised on its node)."""
     pending = [n for n in dict.fromkeys(nodes) if not n.evaluated]

@@ -45,6 +45,10 @@ class ndarray:  # noqa: N801 (NumPy's name)
         (value,) = evaluate([self.node])
         return to_numpy(value, self.shape, self.dtype)
 
+    def __weld_lazy__(self):
+        """(node, finish) for ``weldpy.evaluate`` / ``weldpy.explain`` (``weldpy.lazy``)."""
+        return self.node, lambda value: to_numpy(value, self.shape, self.dtype)
+
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(self.evaluate())
         return value if dtype is None else value.astype(dtype)

@@ -58,7 +58,8 @@ def reduce(how: str, x, dtype=None):
                                E.NewBuilder(T.Merger(T.Scalar(acc), op)), func))
         if how != "mean":
             return total
-        return E.BinOp(E.BinKind.DIV, total, E.Literal(acc, float(n)))
+        # (the count from the vector, not a literal: one program for every length)
+        return E.BinOp(E.BinKind.DIV, total, E.Cast(acc, E.Length(exprs[0])))
 
     return ndarray(Lazy(build, [a.node], T.Scalar(acc)), (), out)
 

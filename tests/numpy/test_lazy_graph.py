@@ -1,0 +1,95 @@
+"""The lazy graph through weldpy.numpy: ONE program per evaluation (shared nodes and inputs
+once), memoised results, compiled programs reused on new arrays, a 10-operation chain with a
+reduction as one loop with no intermediate, long chains, and evaluate/explain of several
+values together."""
+
+import numpy
+import pytest
+
+import weldpy
+import weldpy.numpy as wnp
+from tests.numpy.checks import assert_like_numpy
+
+
+def run(*values):
+    """``weldpy.evaluate(*values)`` on one llvm thread, with the counters of that call."""
+    with weldpy.config(backend="llvm", threads=1):
+        weldpy.stats(reset=True)
+        got = weldpy.evaluate(*values)
+        return got, weldpy.stats()
+
+
+def chain(a, ops=10):
+    for k in range(ops):
+        a = (a * 1.5 - k) if k % 2 else (a + 0.25) / 2.0
+    return a
+
+
+def test_ten_operations_and_a_sum_are_one_loop_with_no_intermediate():
+    x = numpy.linspace(-1.0, 1.0, 10_001)
+    got, stats = run(chain(wnp.asarray(x)).sum())
+    want = chain(x).sum()
+    assert abs(got - want) <= 1e-12 * numpy.abs(chain(x)).sum()
+    assert stats["loops_executed"] == 1 and stats["bytes_allocated"] == 0
+
+
+def test_values_requested_together_run_as_one_program_reading_shared_work_once():
+    x = numpy.random.default_rng(0).standard_normal(1000)
+    a = wnp.asarray(x)
+    shared = wnp.exp(a) * 2.0
+    total, largest, shifted = shared.sum(), shared.max(), shared - 1.0
+    (t, m, s), stats = run(total, largest, shifted)
+    assert stats["programs_compiled"] + stats["cache_hits_memory"] + \
+        stats["cache_hits_disk"] <= 1  # (one program, maybe compiled earlier)
+    assert stats["loops_executed"] == 1  # the reductions and the map fused side by side
+    want = numpy.exp(x) * 2.0
+    # (exp within a few ULP on both sides; the subtraction then cancels: an absolute bound)
+    numpy.testing.assert_allclose(s, want - 1.0, rtol=0, atol=16 * numpy.finfo(float).eps
+                                  * numpy.abs(want).max())
+    assert abs(t - want.sum()) < 1e-9 and abs(m - want.max()) <= 8 * numpy.spacing(m)
+
+
+def test_results_are_memoised():
+    a = wnp.asarray(numpy.arange(5.0)) * 3.0
+    first, _ = run(a)
+    second, stats = run(a)
+    assert stats["loops_executed"] == 0
+    numpy.testing.assert_array_equal(first, second)
+    later, stats = run(a + 1.0)  # (an evaluated value is an input of later programs)
+    numpy.testing.assert_array_equal(later, numpy.arange(5.0) * 3.0 + 1.0)
+    assert stats["loops_executed"] == 1
+
+
+def test_a_pipeline_on_new_arrays_reuses_its_compiled_program():
+    def pipeline(x):
+        a = wnp.asarray(x)
+        return ((a - a.mean()) * 2.0).max()
+
+    run(pipeline(numpy.arange(10.0)))
+    got, stats = run(pipeline(numpy.arange(20.0)))
+    assert stats["programs_compiled"] == 0 and got == pipeline(numpy.arange(20.0)).evaluate()
+
+
+def test_a_long_python_loop_of_updates():
+    x = numpy.linspace(0.0, 1.0, 101)
+    a, b = wnp.asarray(x), x.copy()
+    for k in range(300):
+        a = a * 0.999 + (k % 7) * 0.001
+        b = b * 0.999 + (k % 7) * 0.001
+    got, _ = run(a)
+    assert_like_numpy(got, b)
+
+
+def test_evaluate_passes_other_values_through_and_explain_sees_one_program():
+    a = wnp.asarray(numpy.arange(4.0))
+    assert weldpy.evaluate(3, a * 2)[0] == 3
+    e = weldpy.explain((a + 1).sum(), (a * 2).max())
+    assert e.loops_after == 1 and e.loops_before == 4
+
+
+@pytest.mark.usefixtures("fallbacks_allowed")
+def test_a_numpy_function_weldpy_does_not_compile_runs_visibly():
+    weldpy.stats(reset=True)
+    a = wnp.asarray(numpy.array([3.0, 1.0, 2.0])) * 2
+    assert wnp.median(a) == 4.0 and numpy.median(a) == 4.0
+    assert weldpy.stats()["fallbacks"] == {"numpy.median": 2}

@@ -1,0 +1,85 @@
+"""Whole-array reductions of weldpy.numpy against NumPy: dtypes as NumPy gives them, empty
+arrays (sum 0, mean NaN with NumPy's warning, min raising ValueError at the call), NaN, and
+float sums within the reassociation bound n * eps * sum(|x|)."""
+
+import warnings
+
+import numpy
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import weldpy
+import weldpy.numpy as wnp
+from tests.numpy.checks import assert_like_numpy
+from tests.numpy.test_elementwise import DTYPES, arrays
+
+HOW = ["sum", "prod", "min", "max", "mean"]
+
+
+def check(how, x, dtype=None):
+    kwargs = {} if dtype is None else {"dtype": dtype}
+    with numpy.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = getattr(numpy, how)(x, **kwargs)
+        got = getattr(wnp, how)(wnp.asarray(x), **kwargs)
+        value = got.evaluate()
+    assert isinstance(got, wnp.ndarray) and got.shape == ()
+    assert type(value) is type(want), (type(value), type(want))
+    if numpy.asarray(want).dtype.kind != "f" or how in ("min", "max"):
+        assert_like_numpy(value, want, zero_signs=how not in ("min", "max"))
+        return
+    if numpy.isnan(want) or numpy.isinf(want):
+        assert numpy.isnan(value) == numpy.isnan(want) and (numpy.isnan(want) or value == want)
+        return
+    eps = numpy.finfo(numpy.asarray(want).dtype).eps
+    terms = numpy.abs(numpy.asarray(x, dtype=numpy.float64))
+    scale = terms.sum() if how != "prod" else numpy.abs(want)
+    bound = max(x.size, 1) * eps * scale / (x.size if how == "mean" else 1) * 2
+    assert abs(float(value) - float(want)) <= bound + numpy.finfo(numpy.float64).tiny
+
+
+@pytest.mark.parametrize("how", HOW)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_every_dtype(how, data):
+    dtype = data.draw(st.sampled_from(DTYPES))
+    x = data.draw(arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1,
+                                                   max_side=6)))
+    if dtype.kind == "f" and how in ("sum", "prod", "mean"):
+        x = numpy.where(numpy.isfinite(x), x, 1).astype(dtype)  # (orders of infinities)
+        with numpy.errstate(all="ignore"):  # a product reassociated may overflow elsewhere
+            assume(numpy.isfinite(numpy.prod(numpy.abs(x[x != 0]), dtype=numpy.float64)
+                                  * (numpy.finfo(dtype).max if how == "prod" else 1)))
+    check(how, x)
+
+
+@pytest.mark.parametrize("how", ["sum", "prod", "mean"])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "uint32"])
+def test_a_dtype_keyword(how, dtype):
+    check(how, numpy.arange(1, 8, dtype=numpy.int16), dtype)
+
+
+def test_nan_propagates():
+    x = numpy.array([1.0, numpy.nan, -3.0])
+    for how in HOW:
+        assert numpy.isnan(float(getattr(wnp, how)(x)))
+
+
+def test_empty_arrays():
+    empty = numpy.zeros(0)
+    assert float(wnp.sum(empty)) == 0.0 and float(wnp.prod(empty)) == 1.0
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        mean = wnp.mean(empty)
+    assert numpy.isnan(float(mean))
+    for how in ("min", "max"):
+        with pytest.raises(ValueError, match="zero-size array") as raised:
+            getattr(wnp, how)(empty)
+        assert isinstance(raised.value, weldpy.WeldError)
+
+
+def test_a_sum_of_large_float32_arrays_is_close_to_numpys():
+    x = numpy.random.default_rng(5).standard_normal(100_003).astype(numpy.float32)
+    check("sum", x)
+    check("mean", x)
