@@ -27,15 +27,30 @@ def _ufunc(ufunc: _np.ufunc):
     @functools.wraps(ufunc)
     def call(*args, **kwargs):
         if set(kwargs) <= {"dtype"}:
-            return _elementwise.apply(ufunc, *args, dtype=kwargs.get("dtype"))
+            try:
+                return _elementwise.apply(ufunc, *args, dtype=kwargs.get("dtype"))
+            except _elementwise.NotCompiled:
+                pass
         return _fallback.call(f"numpy.{ufunc.__name__}", ufunc, args, kwargs, _concrete)
     return call
 
 
 for _u in _elementwise.OPERATIONS:
-    globals()[_u.__name__] = _ufunc(_u)
-true_divide = divide  # noqa: F821 (made by the loop above: NumPy names it "divide")
+    if isinstance(_u, _np.ufunc) and getattr(_np, _u.__name__, None) is _u:
+        globals()[_u.__name__] = _ufunc(_u)
 del _u
+true_divide = divide  # noqa: F821 (made by the loop above: NumPy names it "divide")
+abs = absolute  # noqa: A001, F821
+radians, degrees = deg2rad, rad2deg  # noqa: F821
+floor_divide, remainder = _ufunc(_np.floor_divide), _ufunc(_np.remainder)
+mod = remainder
+erf = _elementwise.erf
+
+
+def clip(a, a_min=None, a_max=None, **kwargs):
+    from weldpy.numpy.array import _clip
+
+    return _clip(a, a_min, a_max, **kwargs)
 
 
 def asarray(a, dtype=None):

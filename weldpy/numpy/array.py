@@ -76,9 +76,11 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     # --- NumPy's protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and ufunc in elementwise.OPERATIONS and ufunc.nout == 1 \
-                and set(kwargs) <= {"dtype"}:
-            return elementwise.apply(ufunc, *inputs, dtype=kwargs.get("dtype"))
+        if method == "__call__" and set(kwargs) <= {"dtype"}:
+            try:
+                return elementwise.apply(ufunc, *inputs, dtype=kwargs.get("dtype"))
+            except elementwise.NotCompiled:
+                pass
         name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         return fallback.call(name, getattr(ufunc, method), inputs, kwargs, concrete)
 
@@ -129,6 +131,30 @@ class ndarray:  # noqa: N801 (NumPy's name)
     def __rtruediv__(self, other):
         return elementwise.apply(np.true_divide, other, self)
 
+    def __floordiv__(self, other):
+        return _ufunc(np.floor_divide, self, other)
+
+    def __rfloordiv__(self, other):
+        return _ufunc(np.floor_divide, other, self)
+
+    def __mod__(self, other):
+        return _ufunc(np.remainder, self, other)
+
+    def __rmod__(self, other):
+        return _ufunc(np.remainder, other, self)
+
+    def __pow__(self, other):
+        return _ufunc(np.power, self, other)
+
+    def __rpow__(self, other):
+        return _ufunc(np.power, other, self)
+
+    def __abs__(self):
+        return elementwise.apply(np.absolute, self)
+
+    def __pos__(self):
+        return self
+
     def __neg__(self):
         return elementwise.apply(np.negative, self)
 
@@ -174,6 +200,14 @@ class ndarray:  # noqa: N801 (NumPy's name)
     __hash__ = None  # (mutable container semantics, as NumPy's arrays)
 
 
+def _ufunc(ufunc: np.ufunc, *args):
+    """``ufunc(*args)``, compiled where weldpy compiles it, else NumPy's, visibly."""
+    try:
+        return elementwise.apply(ufunc, *args)
+    except elementwise.NotCompiled:
+        return fallback.call(f"numpy.{ufunc.__name__}", ufunc, args, {}, concrete)
+
+
 def to_numpy(value, shape: tuple, dtype: np.dtype):
     """A program's result as NumPy gives it: the array in its shape and dtype (float16 was
     computed in float32), or a NumPy scalar for a 0-d value."""
@@ -214,6 +248,19 @@ def _reduction(how: str):
     return reduce
 
 
+def _clip(a, a_min=None, a_max=None, **kwargs):
+    if kwargs or a_min is None or a_max is None:
+        return fallback.call("numpy.clip", np.clip, (a, a_min, a_max), kwargs, concrete)
+    dtype = a.dtype if isinstance(a, ndarray) else np.asarray(a).dtype
+    if dtype.kind in "iu":  # (NumPy's clip clamps Python integer bounds to the dtype)
+        info = np.iinfo(dtype)
+        a_min, a_max = (min(max(b, info.min), info.max)
+                        if isinstance(b, int) and not isinstance(b, (bool, np.generic)) else b
+                        for b in (a_min, a_max))
+    return _ufunc(np._core.umath.clip, a, a_min, a_max)
+
+
 # NumPy functions that stay lazy (through ``__array_function__``)
 _FUNCTIONS = {getattr(np, how): _reduction(how) for how in ("sum", "prod", "min", "max", "mean")}
+_FUNCTIONS[np.clip] = _clip
 _FUNCTIONS[np.amin], _FUNCTIONS[np.amax] = _FUNCTIONS[np.min], _FUNCTIONS[np.max]

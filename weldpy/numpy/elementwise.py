@@ -78,6 +78,58 @@ def _logical(op: E.BinKind) -> Callable:
                                               for a, k in zip(args, kinds, strict=True)))
 
 
+def _absolute(args, kinds):
+    """abs: the identity on unsigned integers and bools; INT_MIN stays INT_MIN (NumPy)."""
+    return E.UnaryOp(U.ABS, args[0]) if kinds[0].is_signed else args[0]
+
+
+def _sign(args, kinds):
+    kind = kinds[0]
+    if kind.is_float:
+        return E.UnaryOp(U.SIGN, args[0])
+    one, zero = E.Literal(kind, 1), E.Literal(kind, 0)
+    positive = E.Select(E.BinOp(B.GT, args[0], zero), one, zero)
+    if not kind.is_signed:
+        return positive
+    return E.Select(E.BinOp(B.LT, args[0], zero), E.Literal(kind, -1), positive)
+
+
+def _nan_ignoring(op: E.BinKind) -> Callable:
+    """fmin/fmax: the other operand where one is NaN (on integers, min/max)."""
+    def build(args, kinds):
+        a, b = args
+        both = E.BinOp(op, a, b)
+        if not kinds[0].is_float:
+            return both
+        return E.Select(E.UnaryOp(U.ISNAN, a), b, E.Select(E.UnaryOp(U.ISNAN, b), a, both))
+    return build
+
+
+def _scaled(factor: Callable[[np.dtype], float]) -> Callable:
+    """deg2rad/rad2deg: ``x * factor`` with NumPy's constant for the loop's type."""
+    return lambda args, kinds: E.BinOp(B.MUL, args[0],
+                                       E.Literal(kinds[0], float(factor(kinds[0].dtype))))
+
+
+def _power(args, kinds):
+    """Floats only (integer powers run in NumPy); a scalar exponent of 2 or 0.5 is computed
+    as NumPy's loop does (a square, a square root)."""
+    base, exponent = args
+    if isinstance(exponent, E.Literal) and exponent.value == 2.0:
+        return E.BinOp(B.MUL, base, base)
+    if isinstance(exponent, E.Literal) and exponent.value == 0.5:
+        return E.UnaryOp(U.SQRT, base)
+    return E.BinOp(B.POW, base, exponent)
+
+
+def _reciprocal(args, kinds):
+    return E.BinOp(B.DIV, E.Literal(kinds[0], 1.0), args[0])
+
+
+def _clip(args, kinds):
+    return E.BinOp(B.MIN, E.BinOp(B.MAX, args[0], args[1]), args[2])
+
+
 def _invert(args, kinds):
     kind = kinds[0]
     if kind is K.BOOL:
@@ -114,25 +166,66 @@ OPERATIONS: dict[np.ufunc, Callable[[list[E.Expr], list[T.ScalarKind]], E.Expr]]
     np.logical_not: lambda args, kinds: (
         E.UnaryOp(U.NOT, args[0]) if kinds[0] is K.BOOL
         else E.BinOp(B.EQ, args[0], E.Literal(kinds[0], 0))),
-    np.invert: _invert, np.square: _square,
+    np.invert: _invert, np.square: _square, np.absolute: _absolute, np.sign: _sign,
+    np.fmin: _nan_ignoring(B.MIN), np.fmax: _nan_ignoring(B.MAX),
+    np.deg2rad: _scaled(lambda t: t.type(np.pi) / t.type(180.0)),
+    np.rad2deg: _scaled(lambda t: t.type(180.0) / t.type(np.pi)),
+    np.power: _power, np.reciprocal: _reciprocal, np._core.umath.clip: _clip,
+}
+OPERATIONS[np.radians], OPERATIONS[np.degrees] = OPERATIONS[np.deg2rad], OPERATIONS[np.rad2deg]
+try:  # scipy.special.erf is a ufunc: ``scipy.special.erf(lazy)`` stays lazy
+    from scipy import special as _special
+
+    OPERATIONS[_special.erf] = _unary(U.ERF)
+except ImportError:  # (scipy is optional; weldpy.numpy.erf does not need it)
+    _special = None
+
+# the ufuncs compiled only for some loop kinds (the others run in NumPy, visibly)
+COMPILED_FOR: dict[np.ufunc, Callable[[list[T.ScalarKind]], bool]] = {
+    np.power: lambda kinds: kinds[0].is_float,
+    np.reciprocal: lambda kinds: kinds[0].is_float,
 }
 
 
-def apply(ufunc: np.ufunc, *args, dtype=None):
-    """``ufunc(*args)`` as a lazy array (or a lazy 0-d value, when every operand is 0-d)."""
-    from weldpy.numpy.array import ndarray
+class NotCompiled(Exception):
+    """``apply`` does not compile this ufunc for these operands' types."""
 
+
+def apply(ufunc: np.ufunc, *args, dtype=None):
+    """``ufunc(*args)`` as a lazy array (or a lazy 0-d value, when every operand is 0-d);
+    ``NotCompiled`` when weldpy does not compile it for these types."""
     name = ufunc.__name__
     if ufunc not in OPERATIONS or ufunc.nout != 1:
-        raise WeldTypeError(f"{name}: not an elementwise function weldpy.numpy compiles")
+        raise NotCompiled(name)
     if len(args) != ufunc.nin:
         raise WeldTypeError(f"{name}: takes {ufunc.nin} arguments, got {len(args)}")
     ops = [operand(a, name) for a in args]
     loop_in, out = _dtypes(ufunc, ops, dtype)
+    kinds = [compute_kind(d, name) for d in loop_in]
+    if not COMPILED_FOR.get(ufunc, lambda k: True)(kinds):
+        raise NotCompiled(name)
+    operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
+    return build(name, ops, loop_in, out, operation, _result_kind(ufunc, kinds[0]))
+
+
+def erf(x):
+    """The Gauss error function, with scipy.special.erf's types (float32 stays float32;
+    everything else is computed in float64)."""
+    o = operand(x, "erf")
+    dtype = o.dtype if o.dtype is not None else np.asarray(o.literal).dtype
+    loop = np.dtype(np.float32 if dtype == np.float32 else np.float64)
+    return build("erf", [o], (loop,), loop, _unary(U.ERF), compute_kind(loop, "erf"))
+
+
+def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
+          operation: Callable, result_kind: T.ScalarKind):
+    """The lazy value of ``operation`` over ``ops`` broadcast, each cast to its loop dtype
+    in ``loop_in``, the result (of IR kind ``result_kind``) cast to ``out``."""
+    from weldpy.numpy.array import ndarray
+
     shape = _broadcast(name, ops)
     kinds = [compute_kind(d, name) for d in loop_in]
     out_kind = compute_kind(out, name)
-    operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
 
     def element(values: list[E.Expr]) -> E.Expr:
         """The result element from the operands' values (literals already of the loop's
@@ -140,7 +233,7 @@ def apply(ufunc: np.ufunc, *args, dtype=None):
         cast = [v if o.node is None or _kind_of(o) is kind else _cast(v, _kind_of(o), kind)
                 for v, o, kind in zip(values, ops, kinds, strict=True)]
         result = operation(cast, kinds)
-        return result if out_kind is _result_kind(ufunc, kinds[0]) else E.Cast(out_kind, result)
+        return result if out_kind is result_kind else E.Cast(out_kind, result)
 
     deps = [o.node for o in ops if o.node is not None]
     if shape == ():
@@ -219,7 +312,8 @@ def _kind_of(o: Operand) -> T.ScalarKind:
 def _result_kind(ufunc: np.ufunc, kind: T.ScalarKind) -> T.ScalarKind:
     """The kind the IR operation itself gives for operands of ``kind``."""
     if ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
-                 np.greater_equal, np.isnan, np.isinf, np.isfinite):
+                 np.greater_equal, np.isnan, np.isinf, np.isfinite, np.logical_and,
+                 np.logical_or, np.logical_xor, np.logical_not):
         return K.BOOL
     return kind
 
