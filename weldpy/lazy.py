@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.ir.program import Program, compile
@@ -83,15 +85,16 @@ def compose(nodes: Sequence[Lazy]) -> tuple[Program, list]:
     order, uses = _graph(nodes)
     params: list[E.Param] = []
     inputs: list = []
-    by_input: dict[int, str] = {}  # id of a source's value -> its parameter
+    by_input: dict[object, str] = {}  # a source's value (``_input_key``) -> its parameter
     refs: dict[int, E.Expr] = {}  # node id -> how later nodes read it
     lets: list[tuple[str, E.Expr]] = []
     outputs = {id(n) for n in nodes}
     for node in order:
         if node.evaluated:
-            name = by_input.get(id(node.value))
+            key = _input_key(node.value, node.ty)
+            name = by_input.get(key)
             if name is None:
-                name = by_input[id(node.value)] = f"in{len(params)}"
+                name = by_input[key] = f"in{len(params)}"
                 params.append(E.Param(name, node.ty))
                 inputs.append(node.value)
             refs[id(node)] = E.Ident(name)
@@ -107,6 +110,15 @@ def compose(nodes: Sequence[Lazy]) -> tuple[Program, list]:
     for name, value in reversed(lets):
         body = E.Let(name, value, body)
     return _compiled(E.Lambda(tuple(params), body)), inputs
+
+
+def _input_key(value, ty: T.Type) -> object:
+    """What makes two inputs the same parameter: the same memory read the same way (views
+    made anew of one array at every call are one input), else the same object."""
+    if isinstance(value, np.ndarray):
+        interface = value.__array_interface__
+        return interface["data"][0], value.shape, value.strides, value.dtype.str, ty
+    return id(value)
 
 
 def _graph(nodes: Sequence[Lazy]) -> tuple[list[Lazy], dict[int, int]]:
