@@ -8,10 +8,11 @@ evaluated earlier (its result is memoised on it and its graph dropped).
 
 ``evaluate(nodes)`` collects the graph under the requested nodes, binds every node read more
 than once by a ``let`` (shared work runs once and the optimiser sees it), one parameter per
-distinct input (the same array object is read once), and builds ``|inputs| {outputs}``. That
+distinct input (the same array is read once), and builds ``|inputs| {outputs}``. That
 program is compiled once per structure: a pipeline re-run on new arrays of the same types
-finds its compiled program in ``_PROGRAMS``. Walks are iterative (a Python loop of 10,000
-updates is a chain 10,000 nodes deep).
+finds its compiled program in ``_PROGRAMS`` by the graph's shape (node signatures and
+edges), without building IR. Walks are iterative (a Python loop of 10,000 updates is a chain
+10,000 nodes deep).
 """
 
 from __future__ import annotations
@@ -26,23 +27,26 @@ from weldpy.ir import types as T
 from weldpy.ir.program import Program, compile
 
 _PROGRAMS_KEPT = 512  # compiled programs kept by structure (least recently used dropped)
-_PROGRAMS: OrderedDict[E.Lambda, Program] = OrderedDict()
+_PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()  # the graph's shape -> its program
 
 
 class Lazy:
     """A value of the lazy graph (see the module docstring)."""
 
-    __slots__ = ("build", "deps", "ty", "value", "evaluated")
+    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated")
 
     def __init__(self, build: Callable[[list[E.Expr]], E.Expr], deps: Sequence[Lazy],
-                 ty: T.Type):
-        self.build, self.deps, self.ty = build, tuple(deps), ty
+                 ty: T.Type, signature: tuple):
+        """``signature``: a hashable description of ``build`` (with its dependencies' types,
+        it determines the expression built), so that a graph finds its compiled program
+        without building the program's IR."""
+        self.build, self.deps, self.ty, self.signature = build, tuple(deps), ty, signature
         self.value, self.evaluated = None, False
 
     @classmethod
     def source(cls, value, ty: T.Type) -> Lazy:
         """A concrete input of type ``ty`` (a program parameter when evaluated)."""
-        node = cls(None, (), ty)
+        node = cls(None, (), ty, ("input",))
         node.value, node.evaluated = value, True
         return node
 
@@ -81,23 +85,47 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
 
 
 def compose(nodes: Sequence[Lazy]) -> tuple[Program, list]:
-    """The compiled program computing ``nodes`` (not evaluated yet) and its arguments."""
+    """The compiled program computing ``nodes`` (not evaluated yet) and its arguments. The
+    graph's shape (each node's signature and which nodes it reads, in order; which inputs
+    are the same) finds a program compiled before without building its IR."""
     order, uses = _graph(nodes)
-    params: list[E.Param] = []
+    position = {id(n): k for k, n in enumerate(order)}
     inputs: list = []
-    by_input: dict[object, str] = {}  # a source's value (``_input_key``) -> its parameter
+    by_input: dict[object, int] = {}  # a source's value (``_input_key``) -> its parameter
+    shape = []
+    for node in order:
+        if node.evaluated:
+            key = _input_key(node.value, node.ty)
+            param = by_input.get(key)
+            if param is None:
+                param = by_input[key] = len(inputs)
+                inputs.append(node.value)
+            shape.append(("in", param, node.ty))
+        else:
+            shape.append((node.signature, tuple(position[id(d)] for d in node.deps)))
+    key = (tuple(shape), tuple(position[id(n)] for n in nodes))
+    program = _PROGRAMS.get(key)
+    if program is None:
+        program = _PROGRAMS[key] = compile(_program(nodes, order, uses, by_input))
+        if len(_PROGRAMS) > _PROGRAMS_KEPT:
+            _PROGRAMS.popitem(last=False)
+    else:
+        _PROGRAMS.move_to_end(key)
+    return program, inputs
+
+
+def _program(nodes: Sequence[Lazy], order: list[Lazy], uses: dict[int, int],
+             by_input: dict) -> E.Lambda:
+    """``|inputs| {outputs}``: every node read more than once bound by a ``let``."""
+    params = [None] * len(by_input)
     refs: dict[int, E.Expr] = {}  # node id -> how later nodes read it
     lets: list[tuple[str, E.Expr]] = []
     outputs = {id(n) for n in nodes}
     for node in order:
         if node.evaluated:
-            key = _input_key(node.value, node.ty)
-            name = by_input.get(key)
-            if name is None:
-                name = by_input[key] = f"in{len(params)}"
-                params.append(E.Param(name, node.ty))
-                inputs.append(node.value)
-            refs[id(node)] = E.Ident(name)
+            param = by_input[_input_key(node.value, node.ty)]
+            params[param] = E.Param(f"in{param}", node.ty)
+            refs[id(node)] = E.Ident(f"in{param}")
             continue
         expr = node.build([refs[id(d)] for d in node.deps])
         if uses[id(node)] > 1 or (id(node) in outputs and uses[id(node)] > 0):
@@ -109,7 +137,7 @@ def compose(nodes: Sequence[Lazy]) -> tuple[Program, list]:
     body: E.Expr = results[0] if len(results) == 1 else E.MakeStruct(tuple(results))
     for name, value in reversed(lets):
         body = E.Let(name, value, body)
-    return _compiled(E.Lambda(tuple(params), body)), inputs
+    return E.Lambda(tuple(params), body)
 
 
 def _input_key(value, ty: T.Type) -> object:
@@ -145,12 +173,3 @@ def _graph(nodes: Sequence[Lazy]) -> tuple[list[Lazy], dict[int, int]]:
     return order, uses
 
 
-def _compiled(program: E.Lambda) -> Program:
-    found = _PROGRAMS.get(program)
-    if found is not None:
-        _PROGRAMS.move_to_end(program)
-        return found
-    found = _PROGRAMS[program] = compile(program)
-    if len(_PROGRAMS) > _PROGRAMS_KEPT:
-        _PROGRAMS.popitem(last=False)
-    return found

@@ -78,8 +78,8 @@ GOLDEN = {
     "a map over a zip": (
         "|s: vec[f64], k: vec[f64]| result(for(result(for(zip(s, k), appender[f64], "
         "|b, i, x| merge(b, x.$0 / x.$1))), merger[f64, max], |c, j, y| merge(c, y)))",
-        "|s: vec[f64], k: vec[f64]| result(for(zip(s, k), merger[f64, max], |c, i, x| "
-        "let y = x.$0 / x.$1; merge(c, y)))"),
+        "|s: vec[f64], k: vec[f64]| result(for(zip(k, s), merger[f64, max], |c, i, x| "
+        "let y = x.$1 / x.$0; merge(c, y)))"),  # (a zip's vectors in a canonical order)
     "a vector zipped with itself is read once": (
         "|v: vec[f64]| result(for(zip(v, v), appender[f64], "
         "|c, j, y| merge(c, y.$0 - y.$1 * f64(j))))",
@@ -102,7 +102,7 @@ FUSED = {"map then sum": ["map over v"], "map then map using the index": ["map o
          "filter then sum": ["filter over v"], "map into a dictmerger": ["map over v"],
          "two merges an iteration, in order": ["flatten over v"],
          "a map zipped with its input": ["map over v"],
-         "two maps zipped": ["map over v; map over w"], "a map over a zip": ["map over s, k"],
+         "two maps zipped": ["map over v; map over w"], "a map over a zip": ["map over k, s"],
          "a vector zipped with itself is read once": [],
          "a map bound by a let, copied into the loops that read it": ["map over v"] * 2,
          "a map bound by a let, read twice by one zip": ["map over v"]}
@@ -158,11 +158,21 @@ REASONS = {"the filtered index is used": "the consumer uses the index of a filte
                "the producer's appender flows where fusion does not follow"}
 
 
+# what is left alone, as the pass leaves it (a zip's vectors by name first)
+SORTED = {"zipped with a filtered vector": (
+              f"|v: vec[f64]| result(for(zip(v, {FILTER}), merger[f64, +], "
+              "|c, j, y| merge(c, y.$1 * y.$0)))"),
+          "a zipped producer that may fail": (
+              "|v: vec[f64], w: vec[f64]| result(for(zip(v, result(for(v, appender[f64], "
+              "|b, i, x| merge(b, lookup(w, i))))), merger[f64, +], "
+              "|c, j, y| merge(c, y.$1 * y.$0)))")}
+
+
 @pytest.mark.parametrize("name", LEFT_ALONE)
 def test_left_alone(name):
     text = LEFT_ALONE[name]
     got = fused(text)
-    assert same_program(got, text), name
+    assert same_program(got, SORTED.get(name, text)), name
     assert loop_notes(got, "materialized") == [REASONS[name]]
 
 

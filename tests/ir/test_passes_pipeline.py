@@ -94,3 +94,13 @@ def test_a_filter_then_a_reduction_is_one_loop_without_an_appender():
     assert (loops, allocated) == (1, 0)
     (loop,) = weldpy.explain(program).loops
     assert loop.predicated and "appender" not in loop.builders
+
+
+def test_loops_zipping_the_same_vectors_in_another_order_fuse_side_by_side():
+    program = compile("|a: vec[f64], b: vec[f64]| {"
+                      "result(for(zip(a, b), merger[f64, +], |s, i, x| merge(s, x.$0 * x.$1))), "
+                      "result(for(zip(b, a), merger[f64, +], |s, i, x| merge(s, x.$0 - x.$1)))}")
+    a, b = np.arange(100.0), np.linspace(0.0, 1.0, 100)
+    got, (loops, _) = counted(program, a, b)
+    np.testing.assert_allclose(got, ((a * b).sum(), (b - a).sum()), rtol=1e-12)
+    assert loops == 1

@@ -236,12 +236,14 @@ def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
         return result if out_kind is result_kind else E.Cast(out_kind, result)
 
     deps = [o.node for o in ops if o.node is not None]
+    signature = ("elementwise", name, operation, tuple(loop_in), out, shape,
+                 tuple(o.signature() for o in ops))
     if shape == ():
         node = Lazy(lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
-                    deps, T.Scalar(out_kind))
+                    deps, T.Scalar(out_kind), signature)
     else:
         node = Lazy(lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, out_kind, element),
-                    deps, T.Vec(T.Scalar(out_kind)))
+                    deps, T.Vec(T.Scalar(out_kind)), signature)
     return ndarray(node, shape, out)
 
 

@@ -38,6 +38,14 @@ class Operand:
     def dtype(self) -> np.dtype | None:
         return self.resolves if isinstance(self.resolves, np.dtype) else None
 
+    def signature(self) -> tuple:
+        """What of this operand shapes the IR built for it: its shape and type, and a
+        literal's value (by its bytes: a NaN equals itself)."""
+        if self.node is not None:
+            return ("node", self.shape, self.node.ty)
+        value = np.asarray(self.literal)
+        return ("literal", str(self.resolves), value.dtype.str, value.tobytes())
+
     def probe(self):
         """A zero-size stand-in with the same typing, for asking NumPy what it would do."""
         if isinstance(self.resolves, np.dtype):

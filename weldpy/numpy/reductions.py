@@ -61,7 +61,7 @@ def reduce(how: str, x, dtype=None):
         # (the count from the vector, not a literal: one program for every length)
         return E.BinOp(E.BinKind.DIV, total, E.Cast(acc, E.Length(exprs[0])))
 
-    return ndarray(Lazy(build, [a.node], T.Scalar(acc)), (), out)
+    return ndarray(Lazy(build, [a.node], T.Scalar(acc), ("reduce", how, acc, elem)), (), out)
 
 
 def ndarray_of_scalar(a, how: str, out: np.dtype):
@@ -74,4 +74,4 @@ def ndarray_of_scalar(a, how: str, out: np.dtype):
         return ndarray(Lazy.source(value[()], T.Scalar(kind)), (), out)
     node_kind = a.node.ty.kind
     return ndarray(Lazy(lambda exprs: exprs[0] if node_kind is kind else E.Cast(kind, exprs[0]),
-                        [a.node], T.Scalar(kind)), (), out)
+                        [a.node], T.Scalar(kind), ("cast", node_kind, kind)), (), out)

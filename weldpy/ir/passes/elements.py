@@ -1,6 +1,6 @@
 """A loop's element as fields of its iterators, and rewriting a loop body when the
 iterators change: fusion splices a producer's iterators into a consumer's zip, and a zip
-reads each of its equal iterators once.
+reads each of its equal iterators once, in a canonical order.
 
 A loop over one iterator hands its body the element itself; over several (``zip``), a
 struct with one field per iterator. ``field(z, k, count)`` is iterator ``k``'s value in
@@ -69,23 +69,31 @@ def replace_element(body: E.Expr, name: str, fields: list[E.Expr], bind: bool = 
 
 
 def distinct_iterators(iters: tuple[E.Iter, ...]) -> tuple[list[E.Iter], list[int]]:
-    """The distinct iterators, in order, and the index among them of each of ``iters``."""
+    """The distinct iterators in a canonical order (whole vectors by name first, then the
+    others as they came), and the index among them of each of ``iters``."""
     unique: list[E.Iter] = []
-    where: list[int] = []
     for it in iters:
         if it not in unique:
             unique.append(it)
-        where.append(unique.index(it))
-    return unique, where
+    unique.sort(key=_order)
+    return unique, [unique.index(it) for it in iters]
 
 
-def merge_equal_iterators(loop: E.For, fresh: str, bind: bool = False) -> E.For:
-    """``loop`` reading each distinct iterator of its zip once (``zip(a, b, a)`` is
-    ``zip(a, b)``: the same expression in the same scope yields the same elements, or fails
-    the same way at its first occurrence); ``fresh`` names the new element (a name used
-    nowhere), ``bind`` as in ``replace_element``."""
+def _order(it: E.Iter) -> tuple:
+    if it.kind is E.IterKind.SCALAR and it.start is None and isinstance(it.data, E.Ident):
+        return (0, it.data.name)
+    return (1, "")  # (a stable sort keeps the others in order)
+
+
+def canonical_iterators(loop: E.For, fresh: str, bind: bool = False) -> E.For:
+    """``loop`` reading each distinct iterator of its zip once, in a canonical order
+    (``zip(b, a, b)`` is ``zip(a, b)``: the same expression in the same scope yields the
+    same elements, or fails the same way; zipped loops over the same vectors in another
+    order can then fuse side by side; a zip of unequal lengths still raises, naming them in
+    the new order); ``fresh`` names the new element (a name used nowhere), ``bind`` as in
+    ``replace_element``."""
     unique, where = distinct_iterators(loop.iters)
-    if len(unique) == len(loop.iters) or not isinstance(loop.func, E.Lambda):
+    if where == list(range(len(loop.iters))) or not isinstance(loop.func, E.Lambda):
         return loop
     b, i, x = loop.func.params
     old = element_types(x, len(loop.iters))

@@ -40,11 +40,11 @@ from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
 from weldpy.ir.passes.copies import CopyPlan, copy_plan
 from weldpy.ir.passes.elements import (
+    canonical_iterators,
     distinct_iterators,
     element_type,
     element_types,
     field,
-    merge_equal_iterators,
     replace_element,
 )
 from weldpy.ir.passes.failures import body_cannot_fail, cannot_fail
@@ -152,7 +152,7 @@ class _Fusion:
         merged = [frozenset()] * len(unique)
         for k, u in enumerate(where):
             merged[u] = merged[u] | owners[k]
-        return merge_equal_iterators(loop, self.names.fresh("z"), bind=facts.large), merged
+        return canonical_iterators(loop, self.names.fresh("z"), bind=facts.large), merged
 
     def _absorb(self, loop: E.For, p: int, producer: E.For, facts: _Facts
                 ) -> tuple[E.For | None, str | None]:
