@@ -42,8 +42,7 @@ del _u
 true_divide = divide  # noqa: F821 (made by the loop above: NumPy names it "divide")
 abs = absolute  # noqa: A001, F821
 radians, degrees = deg2rad, rad2deg  # noqa: F821
-floor_divide, remainder = _ufunc(_np.floor_divide), _ufunc(_np.remainder)
-mod = remainder
+mod = remainder  # noqa: F821
 erf = _elementwise.erf
 
 

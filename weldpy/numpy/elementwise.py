@@ -130,6 +130,65 @@ def _clip(args, kinds):
     return E.BinOp(B.MIN, E.BinOp(B.MAX, args[0], args[1]), args[2])
 
 
+def _divmod(args, kinds, want: str):
+    """NumPy's floor division (``want="div"``) and modulo (``"mod"``): integers by zero give
+    0; floats follow NumPy's ``npy_divmod`` step by step (fmod, then the floor and the sign
+    of zeros fixed up), so every result, -0.0 included, is NumPy's."""
+    a, b = args
+    kind = kinds[0]
+    if kind is K.BOOL:
+        raise NotCompiled("floor_divide/remainder of bools")
+    lit = lambda v: E.Literal(kind, v)  # noqa: E731
+    if not kind.is_float:
+        divisor = E.Select(E.BinOp(B.EQ, b, lit(0)), lit(1), b)  # (b == 0: no division)
+        q, r = E.BinOp(B.DIV, a, divisor), E.BinOp(B.MOD, a, divisor)
+        if kind.is_signed:
+            fix = E.BinOp(B.BAND, E.BinOp(B.NE, r, lit(0)),
+                          E.BinOp(B.NE, E.BinOp(B.LT, r, lit(0)),
+                                  E.BinOp(B.LT, divisor, lit(0))))
+            q = E.Select(fix, E.BinOp(B.SUB, q, lit(1)), q)
+            r = E.Select(fix, E.BinOp(B.ADD, r, divisor), r)
+        return E.Select(E.BinOp(B.EQ, b, lit(0)), lit(0), q if want == "div" else r)
+    mod = E.BinOp(B.MOD, a, b)  # (C's fmod)
+    fix = E.BinOp(B.BAND, E.BinOp(B.NE, mod, lit(0.0)),
+                  E.BinOp(B.NE, E.BinOp(B.LT, b, lit(0.0)), E.BinOp(B.LT, mod, lit(0.0))))
+    if want == "mod":
+        fixed = E.Select(fix, E.BinOp(B.ADD, mod, b), mod)
+        zero = E.BinOp(B.EQ, mod, lit(0.0))
+        return E.Select(E.BinOp(B.EQ, b, lit(0.0)), mod,
+                        E.Select(zero, _signed_zero(b, kind), fixed))
+    div = E.BinOp(B.DIV, E.BinOp(B.SUB, a, mod), b)
+    div = E.Select(fix, E.BinOp(B.SUB, div, lit(1.0)), div)
+    floor = E.UnaryOp(U.FLOOR, div)
+    rounded = E.Select(E.BinOp(B.GT, E.BinOp(B.SUB, div, floor), lit(0.5)),
+                       E.BinOp(B.ADD, floor, lit(1.0)), floor)
+    quotient = E.BinOp(B.DIV, a, b)
+    result = E.Select(E.BinOp(B.NE, div, lit(0.0)), rounded, _signed_zero(quotient, kind))
+    return E.Select(E.BinOp(B.EQ, b, lit(0.0)), quotient, result)
+
+
+def _signed_zero(x: E.Expr, kind: T.ScalarKind) -> E.Expr:
+    """``copysign(0, x)`` for a number ``x`` (a zero's sign read through ``1 / x``)."""
+    negative = E.BinOp(B.LOR, E.BinOp(B.LT, x, E.Literal(kind, 0.0)),
+                       E.BinOp(B.LAND, E.BinOp(B.EQ, x, E.Literal(kind, 0.0)),
+                               E.BinOp(B.LT, E.BinOp(B.DIV, E.Literal(kind, 1.0), x),
+                                       E.Literal(kind, 0.0))))
+    return E.Select(negative, E.Literal(kind, -0.0), E.Literal(kind, 0.0))
+
+
+def _fmod(args, kinds):
+    """C's fmod: the IR's ``%`` on floats; integers by zero give 0, as NumPy."""
+    a, b = args
+    kind = kinds[0]
+    if kind.is_float:
+        return E.BinOp(B.MOD, a, b)
+    if kind is K.BOOL:
+        raise NotCompiled("fmod of bools")
+    zero = E.BinOp(B.EQ, b, E.Literal(kind, 0))
+    return E.Select(zero, E.Literal(kind, 0),
+                    E.BinOp(B.MOD, a, E.Select(zero, E.Literal(kind, 1), b)))
+
+
 def _invert(args, kinds):
     kind = kinds[0]
     if kind is K.BOOL:
@@ -171,6 +230,8 @@ OPERATIONS: dict[np.ufunc, Callable[[list[E.Expr], list[T.ScalarKind]], E.Expr]]
     np.deg2rad: _scaled(lambda t: t.type(np.pi) / t.type(180.0)),
     np.rad2deg: _scaled(lambda t: t.type(180.0) / t.type(np.pi)),
     np.power: _power, np.reciprocal: _reciprocal, np._core.umath.clip: _clip,
+    np.floor_divide: lambda args, kinds: _divmod(args, kinds, "div"),
+    np.remainder: lambda args, kinds: _divmod(args, kinds, "mod"), np.fmod: _fmod,
 }
 OPERATIONS[np.radians], OPERATIONS[np.degrees] = OPERATIONS[np.deg2rad], OPERATIONS[np.rad2deg]
 try:  # scipy.special.erf is a ufunc: ``scipy.special.erf(lazy)`` stays lazy
@@ -184,6 +245,9 @@ except ImportError:  # (scipy is optional; weldpy.numpy.erf does not need it)
 COMPILED_FOR: dict[np.ufunc, Callable[[list[T.ScalarKind]], bool]] = {
     np.power: lambda kinds: kinds[0].is_float,
     np.reciprocal: lambda kinds: kinds[0].is_float,
+    np.floor_divide: lambda kinds: kinds[0] is not K.BOOL,
+    np.remainder: lambda kinds: kinds[0] is not K.BOOL,
+    np.fmod: lambda kinds: kinds[0] is not K.BOOL,
 }
 
 
