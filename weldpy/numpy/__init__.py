@@ -16,10 +16,22 @@ import numpy as _np
 
 from weldpy import fallback as _fallback
 from weldpy.numpy import elementwise as _elementwise
-from weldpy.numpy import reductions as _reductions
 from weldpy.numpy.array import concrete as _concrete
 from weldpy.numpy.array import ndarray
-from weldpy.numpy.operands import operand as _operand
+from weldpy.numpy.creation import (
+    arange,
+    array,
+    asarray,
+    empty,
+    empty_like,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
 
 
 def _ufunc(ufunc: _np.ufunc):
@@ -50,28 +62,6 @@ def clip(a, a_min=None, a_max=None, **kwargs):
     from weldpy.numpy.array import _clip
 
     return _clip(a, a_min, a_max, **kwargs)
-
-
-def asarray(a, dtype=None):
-    """``a`` as a lazy array, referenced without a copy (a lazy array: itself)."""
-    if isinstance(a, ndarray) and (dtype is None or _np.dtype(dtype) == a.dtype):
-        return a
-    data = _np.asarray(a, dtype=dtype)
-    return _as_lazy(data)
-
-
-def array(a, dtype=None, copy=True):
-    """A lazy array of a copy of ``a`` (as ``numpy.array`` copies)."""
-    if isinstance(a, ndarray):
-        a = a.evaluate()
-    return _as_lazy(_np.array(a, dtype=dtype, copy=copy))
-
-
-def _as_lazy(data: _np.ndarray) -> ndarray:
-    o = _operand(data, "asarray")
-    if o.node is None:  # a 0-d array: a lazy scalar
-        return _reductions.ndarray_of_scalar(o, "asarray", data.dtype)
-    return ndarray(o.node, data.shape, data.dtype)
 
 
 def _reduce(how):

@@ -22,8 +22,12 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     __array_priority__ = 100  # (NumPy defers operators with concrete arrays to us)
 
-    def __init__(self, node: Lazy, shape: tuple[int, ...], dtype: np.dtype):
+    def __init__(self, node: Lazy, shape: tuple[int, ...], dtype: np.dtype,
+                 scalar: bool = True):
+        """``scalar``: a 0-d value evaluates to a NumPy scalar (as NumPy's reductions and
+        ufuncs give), else to a 0-d array (as ``np.zeros(())``)."""
         self.node, self.shape, self.dtype = node, tuple(shape), np.dtype(dtype)
+        self.scalar = scalar
 
     # --- what it is -----------------------------------------------------------------------
     @property
@@ -43,11 +47,15 @@ class ndarray:  # noqa: N801 (NumPy's name)
     def evaluate(self):
         """The concrete value: a ``numpy.ndarray``, or a NumPy scalar for a 0-d value."""
         (value,) = evaluate([self.node])
-        return to_numpy(value, self.shape, self.dtype)
+        return self._finish(value)
 
     def __weld_lazy__(self):
         """(node, finish) for ``weldpy.evaluate`` / ``weldpy.explain`` (``weldpy.lazy``)."""
-        return self.node, lambda value: to_numpy(value, self.shape, self.dtype)
+        return self.node, self._finish
+
+    def _finish(self, value):
+        out = to_numpy(value, self.shape, self.dtype)
+        return out if self.shape or self.scalar else np.asarray(out)
 
     def __array__(self, dtype=None, copy=None):
         value = np.asarray(self.evaluate())
@@ -89,6 +97,16 @@ class ndarray:  # noqa: N801 (NumPy's name)
         if implemented is not None:
             return implemented(*args, **kwargs)
         return fallback.call(f"numpy.{func.__name__}", func, args, kwargs, concrete)
+
+    def astype(self, dtype, copy=True):
+        """This array cast to ``dtype`` (NumPy's casts; float to int of NaN or out of range
+        as NumPy gives on x86-64)."""
+        if np.dtype(dtype) == self.dtype and not copy:
+            return self
+        return elementwise.astype(self, dtype)
+
+    def copy(self):
+        return self  # (lazy values are never written in place: a copy is the same value)
 
     # --- reductions -----------------------------------------------------------------------
     def sum(self, dtype=None):

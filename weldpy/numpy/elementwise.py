@@ -281,6 +281,17 @@ def erf(x):
     return build("erf", [o], (loop,), loop, _unary(U.ERF), compute_kind(loop, "erf"))
 
 
+def astype(x, dtype):
+    """``x`` cast to ``dtype`` as NumPy's ``astype`` casts (to bool: not zero)."""
+    o = operand(x, "astype")
+    source = o.dtype if o.dtype is not None else np.asarray(o.literal).dtype
+    target = np.dtype(dtype)
+    kind, out = compute_kind(source, "astype"), compute_kind(target, "astype")
+    return build("astype", [o], (source,), target,
+                 lambda args, kinds: args[0] if kind is out else _cast(args[0], kind, out),
+                 out)
+
+
 def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
           operation: Callable, result_kind: T.ScalarKind):
     """The lazy value of ``operation`` over ``ops`` broadcast, each cast to its loop dtype
