@@ -16,6 +16,7 @@ import numpy as _np
 
 from weldpy import fallback as _fallback
 from weldpy.numpy import elementwise as _elementwise
+from weldpy.numpy import outputs as _outputs
 from weldpy.numpy.array import concrete as _concrete
 from weldpy.numpy.array import ndarray
 from weldpy.numpy.creation import (
@@ -38,9 +39,9 @@ def _ufunc(ufunc: _np.ufunc):
     """The lazy form of ``ufunc``: compiled for the keywords weldpy supports, else NumPy's."""
     @functools.wraps(ufunc)
     def call(*args, **kwargs):
-        if set(kwargs) <= {"dtype"}:
+        if set(kwargs) <= {"dtype", "out", "where"}:
             try:
-                return _elementwise.apply(ufunc, *args, dtype=kwargs.get("dtype"))
+                return _outputs.call(ufunc, args, **kwargs)
             except _elementwise.NotCompiled:
                 pass
         return _fallback.call(f"numpy.{ufunc.__name__}", ufunc, args, kwargs, _concrete)

@@ -84,9 +84,11 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     # --- NumPy's protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        if method == "__call__" and set(kwargs) <= {"dtype"}:
+        if method == "__call__" and set(kwargs) <= {"dtype", "out", "where"}:
+            from weldpy.numpy import outputs
+
             try:
-                return elementwise.apply(ufunc, *inputs, dtype=kwargs.get("dtype"))
+                return outputs.call(ufunc, inputs, **kwargs)
             except elementwise.NotCompiled:
                 pass
         name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
@@ -215,6 +217,38 @@ class ndarray:  # noqa: N801 (NumPy's name)
     def __ne__(self, other):
         return elementwise.apply(np.not_equal, self, other)
 
+    # in-place operators: a new version of this array (values built from it earlier keep
+    # the version they read)
+    def __iadd__(self, other):
+        return _in_place(np.add, self, other)
+
+    def __isub__(self, other):
+        return _in_place(np.subtract, self, other)
+
+    def __imul__(self, other):
+        return _in_place(np.multiply, self, other)
+
+    def __itruediv__(self, other):
+        return _in_place(np.true_divide, self, other)
+
+    def __ifloordiv__(self, other):
+        return _in_place(np.floor_divide, self, other)
+
+    def __imod__(self, other):
+        return _in_place(np.remainder, self, other)
+
+    def __ipow__(self, other):
+        return _in_place(np.power, self, other)
+
+    def __iand__(self, other):
+        return _in_place(np.bitwise_and, self, other)
+
+    def __ior__(self, other):
+        return _in_place(np.bitwise_or, self, other)
+
+    def __ixor__(self, other):
+        return _in_place(np.bitwise_xor, self, other)
+
     __hash__ = None  # (mutable container semantics, as NumPy's arrays)
 
 
@@ -224,6 +258,24 @@ def _ufunc(ufunc: np.ufunc, *args):
         return elementwise.apply(ufunc, *args)
     except elementwise.NotCompiled:
         return fallback.call(f"numpy.{ufunc.__name__}", ufunc, args, {}, concrete)
+
+
+def _in_place(ufunc: np.ufunc, target: ndarray, other) -> ndarray:
+    from weldpy.numpy import outputs
+
+    try:
+        return outputs.in_place(ufunc, target, other)
+    except elementwise.NotCompiled:
+        value = fallback.call(f"numpy.{ufunc.__name__}", ufunc, (target, other), {},
+                              concrete)
+        target.node = outputs.cast_to(ufunc.__name__, _wrap(value), target.dtype).node
+        return target
+
+
+def _wrap(value) -> ndarray:
+    from weldpy.numpy.creation import asarray
+
+    return asarray(value)
 
 
 def to_numpy(value, shape: tuple, dtype: np.dtype):
@@ -281,4 +333,7 @@ def _clip(a, a_min=None, a_max=None, **kwargs):
 # NumPy functions that stay lazy (through ``__array_function__``)
 _FUNCTIONS = {getattr(np, how): _reduction(how) for how in ("sum", "prod", "min", "max", "mean")}
 _FUNCTIONS[np.clip] = _clip
+_FUNCTIONS[np.shape] = lambda a: a.shape
+_FUNCTIONS[np.ndim] = lambda a: a.ndim
+_FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
 _FUNCTIONS[np.amin], _FUNCTIONS[np.amax] = _FUNCTIONS[np.min], _FUNCTIONS[np.max]

@@ -1,0 +1,77 @@
+"""Where results go: a ufunc's ``out=`` and ``where=``, and the in-place operators, as NumPy
+has them, on lazy arrays as new versions (API.md).
+
+A lazy ``out`` is rebound to the new value (cast to its dtype by NumPy's ``same_kind``
+rule); values built from it earlier keep reading the version they were built from (they hold
+its graph node, not the array). A concrete NumPy ``out`` is filled at the call, as NumPy
+does. ``where=`` keeps ``out``'s value where the mask is false (without ``out``, NumPy leaves
+those elements undefined; here they are 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from weldpy.errors import WeldShapeError, WeldTypeError
+from weldpy.ir import exprs as E
+from weldpy.numpy import elementwise
+from weldpy.numpy.array import ndarray
+from weldpy.numpy.operands import operand
+
+
+def call(ufunc: np.ufunc, args: tuple, out=None, where=True, dtype=None):
+    """``ufunc(*args, out=out, where=where, dtype=dtype)``; ``elementwise.NotCompiled`` when
+    weldpy does not compile the call."""
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise WeldTypeError(f"{ufunc.__name__}: out must be one array, got {len(out)}")
+        (out,) = out
+    result = elementwise.apply(ufunc, *args, dtype=dtype)
+    if out is None and where is True:
+        return result
+    if out is not None:
+        if not isinstance(out, (ndarray, np.ndarray)):
+            raise WeldTypeError(f"{ufunc.__name__}: out must be an array, got "
+                                f"{type(out).__name__}")
+        _check_shape(ufunc.__name__, result.shape, out.shape)
+        result = cast_to(ufunc.__name__, result, out.dtype)
+    if where is not True:
+        kept = out if out is not None else np.zeros((), result.dtype)
+        result = _masked(where, result, kept)
+    if out is None:
+        return result
+    if isinstance(out, ndarray):
+        out.node = result.node  # the new version
+        return out
+    np.copyto(out, result.evaluate(), casting="unsafe")  # (a concrete out: filled now)
+    return out
+
+
+def in_place(ufunc: np.ufunc, target: ndarray, other) -> ndarray:
+    """``target op= other``: a new version of ``target`` in its own dtype."""
+    return call(ufunc, (target, other), out=target)
+
+
+def cast_to(name: str, value: ndarray, dtype: np.dtype) -> ndarray:
+    """``value`` in ``dtype``, if NumPy's ``same_kind`` rule allows the cast."""
+    if value.dtype == dtype:
+        return value
+    if not np.can_cast(value.dtype, dtype, casting="same_kind"):
+        raise WeldTypeError(f"Cannot cast ufunc '{name}' output from {value.dtype!r} to "
+                            f"{np.dtype(dtype)!r} with casting rule 'same_kind'")
+    return elementwise.astype(value, dtype)
+
+
+def _check_shape(name: str, shape: tuple, out_shape: tuple) -> None:
+    if tuple(out_shape) != tuple(shape):
+        raise WeldShapeError(f"{name}: non-broadcastable output operand with shape "
+                             f"{tuple(out_shape)} doesn't match the broadcast shape "
+                             f"{tuple(shape)}")
+
+
+def _masked(where, new: ndarray, kept) -> ndarray:
+    """``new`` where ``where`` is true, else ``kept`` (all broadcast to ``new``'s shape)."""
+    ops = [operand(where, "where"), operand(new, "where"), operand(kept, "where")]
+    return elementwise.build("where", ops, (np.dtype(bool), new.dtype, new.dtype), new.dtype,
+                             lambda args, kinds: E.Select(args[0], args[1], args[2]),
+                             elementwise.compute_kind(new.dtype, "where"))
