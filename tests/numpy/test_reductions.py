@@ -49,9 +49,11 @@ def test_every_dtype(how, data):
                                                    max_side=6)))
     if dtype.kind == "f" and how in ("sum", "prod", "mean"):
         x = numpy.where(numpy.isfinite(x), x, 1).astype(dtype)  # (orders of infinities)
-        with numpy.errstate(all="ignore"):  # a product reassociated may overflow elsewhere
-            assume(numpy.isfinite(numpy.prod(numpy.abs(x[x != 0]), dtype=numpy.float64)
-                                  * (numpy.finfo(dtype).max if how == "prod" else 1)))
+        compute = numpy.float32 if dtype == numpy.float16 else dtype
+        with numpy.errstate(all="ignore"):  # a product reassociated may overflow elsewhere:
+            # every partial product stays below the product of the factors beyond 1
+            big = numpy.prod(numpy.maximum(numpy.abs(x.astype(numpy.float64)), 1.0))
+            assume(how != "prod" or big < numpy.finfo(compute).max)
     check(how, x)
 
 
@@ -83,3 +85,47 @@ def test_a_sum_of_large_float32_arrays_is_close_to_numpys():
     x = numpy.random.default_rng(5).standard_normal(100_003).astype(numpy.float32)
     check("sum", x)
     check("mean", x)
+
+
+STATISTICS = ["var", "std", "any", "all", "count_nonzero", "argmin", "argmax", "nansum",
+              "nanmean", "nanmin", "nanmax"]
+
+
+@pytest.mark.parametrize("name", STATISTICS)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_statistics_on_every_dtype(name, data):
+    dtype = data.draw(st.sampled_from(DTYPES))
+    x = data.draw(arrays(dtype, st.integers(1, 12)))
+    if dtype.kind == "f":  # (finite magnitudes: sums of squares must not overflow)
+        big = numpy.abs(x.astype(numpy.float64)) > 1e100
+        x = numpy.where(numpy.isinf(x) | big, dtype.type(1.5), x)
+    with numpy.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = getattr(numpy, name)(x)
+        got = getattr(wnp, name)(wnp.asarray(x)).evaluate()
+    assert type(got) is type(want), (type(got), type(want))
+    if numpy.asarray(want).dtype.kind != "f" or name in ("nanmin", "nanmax"):
+        assert_like_numpy(got, want, zero_signs=False)
+        return
+    if numpy.isnan(want) or numpy.isinf(want):
+        assert numpy.isnan(got) if numpy.isnan(want) else got == want
+        return
+    scale = float(numpy.nanmax(numpy.abs(x.astype(numpy.float64)))) ** (
+        2 if name == "var" else 1)
+    eps = numpy.finfo(numpy.asarray(want).dtype).eps
+    assert abs(float(got) - float(want)) <= 64 * x.size * eps * max(scale, 1e-300)
+
+
+def test_statistics_edge_cases():
+    assert wnp.any(numpy.zeros(0)).evaluate() is numpy.False_
+    assert wnp.all(numpy.zeros(0)).evaluate() is numpy.True_
+    with pytest.raises(ValueError, match="empty sequence"):
+        wnp.argmax(numpy.zeros(0))
+    with pytest.warns(RuntimeWarning, match="Degrees of freedom"):
+        v = wnp.var(numpy.ones(2), ddof=2)
+    assert numpy.isnan(float(v)) or numpy.isinf(float(v))
+    assert numpy.isnan(float(wnp.nanmax(numpy.array([numpy.nan, numpy.nan]))))
+    assert wnp.argmax(numpy.array([1.0, numpy.nan, 3.0, numpy.nan])).evaluate() == 1
+    assert wnp.argmin(numpy.array([2, 1, 1, 0, 0], numpy.int8)).evaluate() == 3
+    assert type(wnp.count_nonzero(numpy.arange(3)).evaluate()) is numpy.int64

@@ -84,6 +84,23 @@ mean = _reduce("mean")
 amin, amax = min, max
 
 
+def _statistic(name):
+    def run(a, *args, **kwargs):
+        if not isinstance(a, ndarray):
+            a = asarray(a)
+        return a.__array_function__(getattr(_np, name), (), (a, *args), kwargs)
+    run.__name__ = name
+    return run
+
+
+var, std = _statistic("var"), _statistic("std")
+any, all = _statistic("any"), _statistic("all")  # noqa: A001
+count_nonzero = _statistic("count_nonzero")
+argmin, argmax = _statistic("argmin"), _statistic("argmax")
+nansum, nanmean = _statistic("nansum"), _statistic("nanmean")
+nanmin, nanmax = _statistic("nanmin"), _statistic("nanmax")
+
+
 def __getattr__(name: str):
     """NumPy's own attribute; a NumPy function, wrapped to run visibly as a fallback."""
     value = getattr(_np, name)

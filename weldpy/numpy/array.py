@@ -126,6 +126,36 @@ class ndarray:  # noqa: N801 (NumPy's name)
     def mean(self, dtype=None):
         return reductions.reduce("mean", self, dtype)
 
+    def var(self, ddof=0, dtype=None):
+        from weldpy.numpy import statistics
+
+        return statistics.var(self, ddof, dtype)
+
+    def std(self, ddof=0, dtype=None):
+        from weldpy.numpy import statistics
+
+        return statistics.std(self, ddof, dtype)
+
+    def any(self):
+        from weldpy.numpy import statistics
+
+        return statistics.any(self)
+
+    def all(self):
+        from weldpy.numpy import statistics
+
+        return statistics.all(self)
+
+    def argmin(self):
+        from weldpy.numpy import statistics
+
+        return statistics.argmin(self)
+
+    def argmax(self):
+        from weldpy.numpy import statistics
+
+        return statistics.argmax(self)
+
     # --- operators ------------------------------------------------------------------------
     def __add__(self, other):
         return elementwise.apply(np.add, self, other)
@@ -333,6 +363,26 @@ def _clip(a, a_min=None, a_max=None, **kwargs):
 # NumPy functions that stay lazy (through ``__array_function__``)
 _FUNCTIONS = {getattr(np, how): _reduction(how) for how in ("sum", "prod", "min", "max", "mean")}
 _FUNCTIONS[np.clip] = _clip
+def _whole(name: str, *lazy_keywords: str):
+    """NumPy's ``name`` on a whole array, lazy (``statistics``); along an axis, or with
+    keywords weldpy does not take, NumPy's, visibly."""
+    def run(a, *args, axis=None, **kwargs):
+        from weldpy.numpy import statistics
+
+        if axis is None and not args and set(kwargs) <= set(lazy_keywords) \
+                and not kwargs.get("keepdims") and kwargs.get("out") is None:
+            return getattr(statistics, name)(a, **{k: v for k, v in kwargs.items()
+                                                    if k not in ("keepdims", "out")})
+        return fallback.call(f"numpy.{name}", getattr(np, name), (a, *args),
+                             {"axis": axis, **kwargs}, concrete)
+    return run
+
+
+for _name, _keywords in (("var", ("ddof", "dtype")), ("std", ("ddof", "dtype")),
+                         ("any", ()), ("all", ()), ("count_nonzero", ()), ("argmin", ()),
+                         ("argmax", ()), ("nansum", ("dtype",)), ("nanmean", ("dtype",)),
+                         ("nanmin", ()), ("nanmax", ())):
+    _FUNCTIONS[getattr(np, _name)] = _whole(_name, *_keywords, "keepdims", "out")
 _FUNCTIONS[np.shape] = lambda a: a.shape
 _FUNCTIONS[np.ndim] = lambda a: a.ndim
 _FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
