@@ -54,6 +54,10 @@ class WeldShapeError(WeldError, ValueError):
     """Shapes an operation cannot combine (NumPy's broadcasting rules), raised at the call."""
 
 
+class WeldAxisError(WeldShapeError, IndexError):
+    """An axis out of bounds for an array (NumPy's AxisError is both kinds too)."""
+
+
 class WeldValueError(WeldRuntimeError, ValueError):
     """A value that is out of the domain an operation accepts (zipped lengths that differ)."""
 

@@ -129,3 +129,41 @@ def test_statistics_edge_cases():
     assert wnp.argmax(numpy.array([1.0, numpy.nan, 3.0, numpy.nan])).evaluate() == 1
     assert wnp.argmin(numpy.array([2, 1, 1, 0, 0], numpy.int8)).evaluate() == 3
     assert type(wnp.count_nonzero(numpy.arange(3)).evaluate()) is numpy.int64
+
+
+@pytest.mark.parametrize("how", HOW)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_along_an_axis(how, data):
+    dtype = data.draw(st.sampled_from(DTYPES))
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    keepdims = data.draw(st.booleans())
+    x = data.draw(arrays(dtype, shape))
+    if dtype.kind == "f":  # (sums of finite values; products that do not overflow)
+        x = numpy.where(numpy.isfinite(x), x, dtype.type(1.5))
+        x = numpy.where(numpy.abs(x.astype(numpy.float64)) > 1e3, dtype.type(2.0), x)
+    with numpy.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = getattr(numpy, how)(x, axis=axis, keepdims=keepdims)
+        except ValueError:
+            with pytest.raises(ValueError):
+                getattr(wnp, how)(x, axis=axis, keepdims=keepdims)
+            return
+        got = getattr(wnp, how)(wnp.asarray(x), axis=axis, keepdims=keepdims).evaluate()
+    got_array, want_array = numpy.asarray(got), numpy.asarray(want)
+    assert got_array.dtype == want_array.dtype and got_array.shape == want_array.shape
+    if want_array.dtype.kind == "f" and how not in ("min", "max"):
+        numpy.testing.assert_allclose(got_array.astype(numpy.float64),
+                                      want_array.astype(numpy.float64),
+                                      rtol=64 * numpy.finfo(want_array.dtype).eps, atol=0,
+                                      equal_nan=True)
+    else:
+        assert_like_numpy(got, want, zero_signs=False)
+
+
+def test_axis_errors_at_the_call():
+    for kind in (ValueError, IndexError, weldpy.WeldError):  # (as NumPy's AxisError)
+        with pytest.raises(kind, match="out of bounds"):
+            wnp.sum(numpy.zeros((2, 3)), axis=2)

@@ -111,20 +111,20 @@ class ndarray:  # noqa: N801 (NumPy's name)
         return self  # (lazy values are never written in place: a copy is the same value)
 
     # --- reductions -----------------------------------------------------------------------
-    def sum(self, dtype=None):
-        return reductions.reduce("sum", self, dtype)
+    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
+        return _FUNCTIONS[np.sum](self, axis, dtype, out, keepdims)
 
-    def prod(self, dtype=None):
-        return reductions.reduce("prod", self, dtype)
+    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
+        return _FUNCTIONS[np.prod](self, axis, dtype, out, keepdims)
 
-    def min(self):
-        return reductions.reduce("min", self)
+    def min(self, axis=None, out=None, keepdims=False):
+        return _FUNCTIONS[np.min](self, axis, None, out, keepdims)
 
-    def max(self):
-        return reductions.reduce("max", self)
+    def max(self, axis=None, out=None, keepdims=False):
+        return _FUNCTIONS[np.max](self, axis, None, out, keepdims)
 
-    def mean(self, dtype=None):
-        return reductions.reduce("mean", self, dtype)
+    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
+        return _FUNCTIONS[np.mean](self, axis, dtype, out, keepdims)
 
     def var(self, ddof=0, dtype=None):
         from weldpy.numpy import statistics
@@ -336,8 +336,12 @@ def concrete(args):
 
 def _reduction(how: str):
     def reduce(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-        if axis is None and out is None and not keepdims and not kwargs:
-            return reductions.reduce(how, a, dtype if how not in ("min", "max") else None)
+        dtype = dtype if how not in ("min", "max") else None
+        if out is None and not kwargs:
+            if axis is None and not keepdims:
+                return reductions.reduce(how, a, dtype)
+            if isinstance(axis, (int, np.integer)) or (axis is None and np.ndim(a) == 1):
+                return reductions.reduce_axis(how, a, int(axis or 0), dtype, keepdims)
         function = getattr(np, how)
         return fallback.call(f"numpy.{how}", function, (a,),
                              {"axis": axis, "dtype": dtype, "out": out, "keepdims": keepdims,

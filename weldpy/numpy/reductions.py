@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from weldpy.errors import WeldShapeError
+from weldpy.errors import WeldAxisError, WeldShapeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
@@ -62,6 +62,84 @@ def reduce(how: str, x, dtype=None):
         return E.BinOp(E.BinKind.DIV, total, E.Cast(acc, E.Length(exprs[0])))
 
     return ndarray(Lazy(build, [a.node], T.Scalar(acc), ("reduce", how, acc, elem)), (), out)
+
+
+def reduce_axis(how: str, x, axis: int, dtype=None, keepdims: bool = False):
+    """``np.<how>(x, axis=axis, keepdims=keepdims)`` for one axis: one loop merging each
+    element into its output slot (a vecmerger), then, for ``mean``, the division."""
+    from weldpy.numpy.array import ndarray
+
+    a = operand(x, how)
+    if not a.is_array:
+        raise WeldAxisError(f"axis {axis} is out of bounds for array of dimension 0")
+    ndim = len(a.shape)
+    if not -ndim <= axis < ndim:
+        raise WeldAxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    axis %= ndim
+    if ndim == 1 and not keepdims:  # (the whole array)
+        return reduce(how, x, dtype)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kwargs = {} if dtype is None or how in ("min", "max") else {"dtype": dtype}
+        out = np.asarray(_NUMPY[how](np.ones((1,) * ndim, a.dtype), axis=axis,
+                                     **kwargs)).dtype
+    length = a.shape[axis]
+    if length == 0 and how in ("min", "max"):
+        raise WeldShapeError(f"zero-size array to reduction operation {_UFUNC_NAMES[how]} "
+                             "which has no identity")
+    if length == 0 and how == "mean":
+        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=3)
+    shape = a.shape[:axis] + a.shape[axis + 1:]
+    inner = int(np.prod(a.shape[axis + 1:]))
+    n_out = int(np.prod(shape))
+    acc, elem, op = compute_kind(out, how), a.node.ty.elem.kind, _MERGERS[how]
+    start = _identity(op, acc)
+
+    def build(exprs):
+        i, e = E.Ident("i"), E.Ident("e")
+        lit = lambda v: E.Literal(K.I64, v)  # noqa: E731
+        fill = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
+                        E.Merge(E.Ident("b"), E.Literal(acc, start)))
+        init = E.Result(E.For((E.Iter(E.IterKind.RANGE, None, lit(0), lit(n_out), lit(1)),),
+                              E.NewBuilder(T.Appender(T.Scalar(acc))), fill))
+        # the output slot of element i: its index with the reduced axis taken out
+        slot = E.BinOp(E.BinKind.ADD,
+                       E.BinOp(E.BinKind.MUL, E.BinOp(E.BinKind.DIV, i, lit(inner * length)),
+                               lit(inner)),
+                       E.BinOp(E.BinKind.MOD, i, lit(inner)))
+        value = e if elem is acc else E.Cast(acc, e)
+        merge = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
+                         E.Merge(E.Ident("b"), E.MakeStruct((slot, value))))
+        total = E.Result(E.For((E.Iter(E.IterKind.SCALAR, exprs[0]),),
+                               E.NewBuilder(T.VecMerger(T.Scalar(acc), op), init), merge))
+        if how != "mean":
+            return total
+        divide = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
+                          E.Merge(E.Ident("b"), E.BinOp(E.BinKind.DIV, e,
+                                                        E.Literal(acc, float(length)))))
+        return E.Result(E.For((E.Iter(E.IterKind.SCALAR, total),),
+                              E.NewBuilder(T.Appender(T.Scalar(acc))), divide))
+
+    if keepdims:
+        shape = a.shape[:axis] + (1,) + a.shape[axis + 1:]
+    node = Lazy(build, [a.node], T.Vec(T.Scalar(acc)),
+                ("reduce_axis", how, acc, elem, a.shape, axis))
+    return ndarray(node, shape, out)
+
+
+def _identity(op: T.BuilderOp, kind: T.ScalarKind):
+    """A merger's starting value: 0, 1, or the extreme its op never prefers."""
+    if op is T.BuilderOp.ADD:
+        return False if kind is K.BOOL else 0
+    if op is T.BuilderOp.MUL:
+        return True if kind is K.BOOL else 1
+    largest = op is T.BuilderOp.MIN
+    if kind is K.BOOL:
+        return largest
+    if kind.is_float:
+        return float("inf") if largest else float("-inf")
+    info = np.iinfo(kind.dtype)
+    return int(info.max if largest else info.min)
 
 
 def ndarray_of_scalar(a, how: str, out: np.dtype):
