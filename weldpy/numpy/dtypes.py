@@ -13,11 +13,15 @@ from weldpy.errors import WeldTypeError
 from weldpy.ir import types as T
 
 FLOAT16 = np.dtype(np.float16)
+_KINDS = {np.dtype(k.dtype): k for k in T.ScalarKind} | {FLOAT16: T.ScalarKind.F32}
 
 
 def compute_kind(dtype: np.dtype, operation: str) -> T.ScalarKind:
     """The IR scalar kind a value of ``dtype`` is computed in (``operation`` names the call
     in the error for a dtype weldpy.numpy does not support)."""
+    kind = _KINDS.get(dtype)
+    if kind is not None:
+        return kind
     dtype = np.dtype(dtype)
     if dtype == FLOAT16:
         return T.ScalarKind.F32

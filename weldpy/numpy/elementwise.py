@@ -349,7 +349,23 @@ def _constant_comparison(ufunc: np.ufunc, ops: list[Operand], kinds: list) -> Ca
 
 def _dtypes(ufunc: np.ufunc, ops: list[Operand], dtype) -> tuple[tuple, np.dtype]:
     """The loop's input dtypes and the result's dtype, as NumPy resolves them (and whatever
-    NumPy raises for these operands, raised now)."""
+    NumPy raises for these operands, raised now). Remembered per ufunc, operand types and
+    (for a weak Python integer, whose value NumPy checks) value: pipelines repeat them."""
+    key = (ufunc, dtype, tuple((o.resolves, o.literal if o.resolves is int else None)
+                               for o in ops))
+    found = _RESOLVED.get(key)
+    if found is None:
+        found = _resolve(ufunc, ops, dtype)
+        if len(_RESOLVED) > 4096:
+            _RESOLVED.clear()
+        _RESOLVED[key] = found
+    return found
+
+
+_RESOLVED: dict = {}
+
+
+def _resolve(ufunc: np.ufunc, ops: list[Operand], dtype) -> tuple[tuple, np.dtype]:
     name = ufunc.__name__
     try:
         with np.errstate(all="ignore"):
@@ -365,6 +381,9 @@ def _dtypes(ufunc: np.ufunc, ops: list[Operand], dtype) -> tuple[tuple, np.dtype
 
 
 def _broadcast(name: str, ops: list[Operand]) -> tuple[int, ...]:
+    shapes = {o.shape for o in ops} - {()}
+    if len(shapes) <= 1:  # (equal shapes and scalars: the common case, without NumPy)
+        return shapes.pop() if shapes else ()
     try:
         return tuple(np.broadcast_shapes(*(o.shape for o in ops)))
     except ValueError:
