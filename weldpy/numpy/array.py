@@ -156,128 +156,18 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
         return statistics.argmax(self)
 
-    # --- operators ------------------------------------------------------------------------
-    def __add__(self, other):
-        return elementwise.apply(np.add, self, other)
-
-    def __radd__(self, other):
-        return elementwise.apply(np.add, other, self)
-
-    def __sub__(self, other):
-        return elementwise.apply(np.subtract, self, other)
-
-    def __rsub__(self, other):
-        return elementwise.apply(np.subtract, other, self)
-
-    def __mul__(self, other):
-        return elementwise.apply(np.multiply, self, other)
-
-    def __rmul__(self, other):
-        return elementwise.apply(np.multiply, other, self)
-
-    def __truediv__(self, other):
-        return elementwise.apply(np.true_divide, self, other)
-
-    def __rtruediv__(self, other):
-        return elementwise.apply(np.true_divide, other, self)
-
-    def __floordiv__(self, other):
-        return _ufunc(np.floor_divide, self, other)
-
-    def __rfloordiv__(self, other):
-        return _ufunc(np.floor_divide, other, self)
-
-    def __mod__(self, other):
-        return _ufunc(np.remainder, self, other)
-
-    def __rmod__(self, other):
-        return _ufunc(np.remainder, other, self)
-
-    def __pow__(self, other):
-        return _ufunc(np.power, self, other)
-
-    def __rpow__(self, other):
-        return _ufunc(np.power, other, self)
-
+    # --- operators (made below from ``_OPERATORS``) -----------------------------------------
     def __abs__(self):
-        return elementwise.apply(np.absolute, self)
+        return _ufunc(np.absolute, self)
+
+    def __neg__(self):
+        return _ufunc(np.negative, self)
+
+    def __invert__(self):
+        return _ufunc(np.invert, self)
 
     def __pos__(self):
         return self
-
-    def __neg__(self):
-        return elementwise.apply(np.negative, self)
-
-    def __invert__(self):
-        return elementwise.apply(np.invert, self)
-
-    def __and__(self, other):
-        return elementwise.apply(np.bitwise_and, self, other)
-
-    def __rand__(self, other):
-        return elementwise.apply(np.bitwise_and, other, self)
-
-    def __or__(self, other):
-        return elementwise.apply(np.bitwise_or, self, other)
-
-    def __ror__(self, other):
-        return elementwise.apply(np.bitwise_or, other, self)
-
-    def __xor__(self, other):
-        return elementwise.apply(np.bitwise_xor, self, other)
-
-    def __rxor__(self, other):
-        return elementwise.apply(np.bitwise_xor, other, self)
-
-    def __lt__(self, other):
-        return elementwise.apply(np.less, self, other)
-
-    def __le__(self, other):
-        return elementwise.apply(np.less_equal, self, other)
-
-    def __gt__(self, other):
-        return elementwise.apply(np.greater, self, other)
-
-    def __ge__(self, other):
-        return elementwise.apply(np.greater_equal, self, other)
-
-    def __eq__(self, other):  # (elementwise, as NumPy's)
-        return elementwise.apply(np.equal, self, other)
-
-    def __ne__(self, other):
-        return elementwise.apply(np.not_equal, self, other)
-
-    # in-place operators: a new version of this array (values built from it earlier keep
-    # the version they read)
-    def __iadd__(self, other):
-        return _in_place(np.add, self, other)
-
-    def __isub__(self, other):
-        return _in_place(np.subtract, self, other)
-
-    def __imul__(self, other):
-        return _in_place(np.multiply, self, other)
-
-    def __itruediv__(self, other):
-        return _in_place(np.true_divide, self, other)
-
-    def __ifloordiv__(self, other):
-        return _in_place(np.floor_divide, self, other)
-
-    def __imod__(self, other):
-        return _in_place(np.remainder, self, other)
-
-    def __ipow__(self, other):
-        return _in_place(np.power, self, other)
-
-    def __iand__(self, other):
-        return _in_place(np.bitwise_and, self, other)
-
-    def __ior__(self, other):
-        return _in_place(np.bitwise_or, self, other)
-
-    def __ixor__(self, other):
-        return _in_place(np.bitwise_xor, self, other)
 
     __hash__ = None  # (mutable container semantics, as NumPy's arrays)
 
@@ -288,6 +178,37 @@ def _ufunc(ufunc: np.ufunc, *args):
         return elementwise.apply(ufunc, *args)
     except elementwise.NotCompiled:
         return fallback.call(f"numpy.{ufunc.__name__}", ufunc, args, {}, concrete)
+
+
+# operator name -> its ufunc; each binary one has its reflected and in-place forms (the
+# in-place one makes a new version of the array: values built from it earlier keep theirs)
+_OPERATORS = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "truediv": np.divide,
+              "floordiv": np.floor_divide, "mod": np.remainder, "pow": np.power,
+              "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor}
+_COMPARISONS = {"lt": np.less, "le": np.less_equal, "gt": np.greater,
+                "ge": np.greater_equal, "eq": np.equal, "ne": np.not_equal}
+
+
+def _operators(ufunc: np.ufunc):
+    def forward(self, other):
+        return _ufunc(ufunc, self, other)
+
+    def reflected(self, other):
+        return _ufunc(ufunc, other, self)
+
+    def in_place(self, other):
+        return _in_place(ufunc, self, other)
+
+    return forward, reflected, in_place
+
+
+for _name, _u in _OPERATORS.items():
+    _forward, _reflected, _in_place_op = _operators(_u)
+    setattr(ndarray, f"__{_name}__", _forward)
+    setattr(ndarray, f"__r{_name}__", _reflected)
+    setattr(ndarray, f"__i{_name}__", _in_place_op)
+for _name, _u in _COMPARISONS.items():  # (elementwise, as NumPy's; == too)
+    setattr(ndarray, f"__{_name}__", _operators(_u)[0])
 
 
 def _in_place(ufunc: np.ufunc, target: ndarray, other) -> ndarray:
