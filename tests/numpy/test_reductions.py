@@ -167,3 +167,19 @@ def test_axis_errors_at_the_call():
     for kind in (ValueError, IndexError, weldpy.WeldError):  # (as NumPy's AxisError)
         with pytest.raises(kind, match="out of bounds"):
             wnp.sum(numpy.zeros((2, 3)), axis=2)
+
+
+@pytest.mark.parametrize("ufunc", [numpy.add, numpy.multiply, numpy.minimum, numpy.maximum],
+                         ids=lambda u: u.__name__)
+@pytest.mark.parametrize("axis", [0, 1, -1, None])
+@pytest.mark.parametrize("dtype", ["int8", "uint32", "float32", "float64", "bool"])
+def test_ufunc_reduce_stays_lazy(ufunc, axis, dtype):
+    x = (numpy.arange(12) % 5).reshape(3, 4).astype(dtype)
+    want = ufunc.reduce(x, axis=axis)
+    got = ufunc.reduce(wnp.asarray(x), axis=axis)
+    assert isinstance(got, wnp.ndarray)
+    assert_like_numpy(got.evaluate(), want)
+    out = wnp.zeros(numpy.shape(want), numpy.asarray(want).dtype)
+    if numpy.shape(want):
+        assert ufunc.reduce(wnp.asarray(x), axis=axis, out=out) is out
+        assert_like_numpy(out.evaluate(), want)

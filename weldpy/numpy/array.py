@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from weldpy import fallback
+from weldpy.errors import WeldShapeError
 from weldpy.lazy import Lazy, evaluate
 from weldpy.numpy import elementwise, reductions
 from weldpy.numpy.dtypes import FLOAT16
@@ -91,6 +92,11 @@ class ndarray:  # noqa: N801 (NumPy's name)
                 return outputs.call(ufunc, inputs, **kwargs)
             except elementwise.NotCompiled:
                 pass
+        if method == "reduce" and ufunc in _UFUNC_REDUCTIONS and len(inputs) == 1 \
+                and set(kwargs) <= {"axis", "dtype", "out", "keepdims"}:
+            reduced = _ufunc_reduce(ufunc, inputs[0], **kwargs)
+            if reduced is not None:
+                return reduced
         name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         return fallback.call(name, getattr(ufunc, method), inputs, kwargs, concrete)
 
@@ -209,6 +215,39 @@ for _name, _u in _OPERATORS.items():
     setattr(ndarray, f"__i{_name}__", _in_place_op)
 for _name, _u in _COMPARISONS.items():  # (elementwise, as NumPy's; == too)
     setattr(ndarray, f"__{_name}__", _operators(_u)[0])
+
+
+# ufunc.reduce -> the reduction it is
+_UFUNC_REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.minimum: "min",
+                     np.maximum: "max"}
+
+
+def _ufunc_reduce(ufunc: np.ufunc, a, axis=0, dtype=None, out=None, keepdims=False):
+    """``ufunc.reduce(a, axis=..., out=...)`` lazy (None: not for these arguments); a lazy
+    ``out`` (a whole lazy array) becomes the new value, a NumPy one is filled now."""
+    from weldpy.numpy import outputs
+
+    how = _UFUNC_REDUCTIONS[ufunc]
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            return None
+        (out,) = out
+    if axis is None or isinstance(axis, (int, np.integer)):
+        value = _FUNCTIONS[getattr(np, how)](a, axis, dtype if how in ("sum", "prod")
+                                             else None, None, keepdims)
+    else:
+        return None
+    if out is None:
+        return value
+    if tuple(out.shape) != tuple(value.shape):
+        raise WeldShapeError(f"{ufunc.__name__}.reduce: output shape {out.shape} "
+                                     f"does not match the result's {value.shape}")
+    value = outputs.cast_to(ufunc.__name__, value, out.dtype)
+    if isinstance(out, ndarray):
+        out.node = value.node
+        return out
+    np.copyto(out, value.evaluate(), casting="unsafe")
+    return out
 
 
 def _in_place(ufunc: np.ufunc, target: ndarray, other) -> ndarray:
