@@ -12,6 +12,7 @@ still built, with the reason the optimiser gave. ``str()`` is a readable report.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -70,7 +71,8 @@ def explain(*values, optimized: bool = True) -> Explanation:
     from weldpy.lazy import program_of
 
     if any(hasattr(v, "__weld_lazy__") for v in values):
-        return explain(program_of(*values), optimized=optimized)
+        program, fallbacks = program_of(*values)
+        return dataclasses.replace(explain(program, optimized=optimized), fallbacks=fallbacks)
     (program,) = values
     if isinstance(program, str):
         program = compile(program)

@@ -33,7 +33,7 @@ _PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()  # the graph's shape -> i
 class Lazy:
     """A value of the lazy graph (see the module docstring)."""
 
-    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated")
+    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated", "origin")
 
     def __init__(self, build: Callable[[list[E.Expr]], E.Expr], deps: Sequence[Lazy],
                  ty: T.Type, signature: tuple):
@@ -41,13 +41,14 @@ class Lazy:
         it determines the expression built), so that a graph finds its compiled program
         without building the program's IR."""
         self.build, self.deps, self.ty, self.signature = build, tuple(deps), ty, signature
-        self.value, self.evaluated = None, False
+        self.value, self.evaluated, self.origin = None, False, None
 
     @classmethod
-    def source(cls, value, ty: T.Type) -> Lazy:
-        """A concrete input of type ``ty`` (a program parameter when evaluated)."""
+    def source(cls, value, ty: T.Type, origin: str | None = None) -> Lazy:
+        """A concrete input of type ``ty`` (a program parameter when evaluated); ``origin``
+        names the fallback that computed it, if one did (``weldpy.explain`` reports it)."""
         node = cls(None, (), ty, ("input",))
-        node.value, node.evaluated = value, True
+        node.value, node.evaluated, node.origin = value, True, origin
         return node
 
     def __repr__(self) -> str:
@@ -66,10 +67,16 @@ def evaluate_values(*values):
     return out[0] if len(out) == 1 else out
 
 
-def program_of(*values) -> Program:
-    """The one program ``evaluate_values(*values)`` would run (for ``weldpy.explain``)."""
+def program_of(*values) -> tuple[Program, dict[str, int]]:
+    """The one program ``evaluate_values(*values)`` would run, and the fallbacks that made
+    its inputs, by name (for ``weldpy.explain``)."""
     nodes = [v.__weld_lazy__()[0] for v in values if hasattr(v, "__weld_lazy__")]
-    return compose([n for n in nodes if not n.evaluated])[0]
+    pending = [n for n in nodes if not n.evaluated]
+    fallbacks: dict[str, int] = {}
+    for node in _graph(pending)[0]:
+        if node.origin is not None:
+            fallbacks[node.origin] = fallbacks.get(node.origin, 0) + 1
+    return compose(pending)[0], fallbacks
 
 
 def evaluate(nodes: Sequence[Lazy]) -> list:

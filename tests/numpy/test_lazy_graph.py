@@ -93,3 +93,12 @@ def test_a_numpy_function_weldpy_does_not_compile_runs_visibly():
     a = wnp.asarray(numpy.array([3.0, 1.0, 2.0])) * 2
     assert wnp.median(a) == 4.0 and numpy.median(a) == 4.0
     assert weldpy.stats()["fallbacks"] == {"numpy.median": 2}
+
+
+@pytest.mark.usefixtures("fallbacks_allowed")
+def test_explain_names_the_fallbacks_that_made_a_programs_inputs():
+    a = wnp.asarray(numpy.array([3.0, 1.0, 2.0]))
+    ordered = wnp.sort(a)  # (not compiled yet: NumPy's, visibly)
+    e = weldpy.explain(wnp.exp(ordered) + 1)
+    assert e.fallbacks == {"numpy.sort": 1}
+    assert weldpy.explain(wnp.exp(a)).fallbacks == {}

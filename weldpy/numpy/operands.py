@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from weldpy import fallback
 from weldpy.errors import WeldTypeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
@@ -79,5 +80,5 @@ def operand(x, operation: str) -> Operand:
     if array.ndim == 0:
         return Operand((), array.dtype, literal=array[()])
     flat = flat_input(array, operation)
-    return Operand(array.shape, array.dtype,
-                   node=Lazy.source(flat, T.Vec(T.Scalar(T.ScalarKind.from_dtype(flat.dtype)))))
+    ty = T.Vec(T.Scalar(T.ScalarKind.from_dtype(flat.dtype)))
+    return Operand(array.shape, array.dtype, node=Lazy.source(flat, ty, fallback.made_by(x)))
