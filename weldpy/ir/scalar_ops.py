@@ -77,6 +77,21 @@ def _shift(op, a: int, b: int, kind: ScalarKind):
     return wrap(-1 if op is B.SHR and a < 0 else 0, kind)
 
 
+def builder_identity(op, kind: ScalarKind):
+    """The identity of a builder's ``op`` (a ``types.BuilderOp``) on ``kind``, as a NumPy
+    scalar: 0, 1, or the largest/smallest value (inf for floats, so that ``min``/``max``
+    with a NaN still give NaN)."""
+    if op.value in ("+", "*"):
+        return kind.dtype.type(0 if op.value == "+" else 1)
+    smallest = op.value == "max"
+    if kind is ScalarKind.BOOL:
+        return np.bool_(not smallest)
+    if kind.is_float:
+        return kind.dtype.type(-np.inf if smallest else np.inf)
+    info = np.iinfo(kind.dtype)
+    return kind.dtype.type(info.min if smallest else info.max)
+
+
 def builder_min_max(op: B, a, b, kind: ScalarKind):
     """What a builder's ``min``/``max`` merges: on floats IEEE 754-2019's minimum/maximum, NaN
     when either is NaN and -0.0 below 0.0, so that the answer does not depend on the order of

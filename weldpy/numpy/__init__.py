@@ -65,26 +65,9 @@ def clip(a, a_min=None, a_max=None, **kwargs):
     return _clip(a, a_min, a_max, **kwargs)
 
 
-def _reduce(how):
-    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-        if not isinstance(a, ndarray):
-            a = asarray(a)
-        return a.__array_function__(getattr(_np, how), (), (a,), {
-            "axis": axis, "out": out, "keepdims": keepdims, **kwargs,
-            **({} if how in ("min", "max") else {"dtype": dtype})})
-    reduce.__name__ = how
-    return reduce
-
-
-sum = _reduce("sum")  # noqa: A001 (NumPy's names)
-prod = _reduce("prod")
-min = _reduce("min")  # noqa: A001
-max = _reduce("max")  # noqa: A001
-mean = _reduce("mean")
-amin, amax = min, max
-
-
 def _statistic(name):
+    """NumPy's ``name`` on ``a`` through the lazy array's ``__array_function__`` (lazy where
+    weldpy compiles the call, NumPy's visibly otherwise)."""
     def run(a, *args, **kwargs):
         if not isinstance(a, ndarray):
             a = asarray(a)
@@ -93,6 +76,10 @@ def _statistic(name):
     return run
 
 
+sum, prod = _statistic("sum"), _statistic("prod")  # noqa: A001 (NumPy's names)
+min, max = _statistic("min"), _statistic("max")  # noqa: A001
+mean = _statistic("mean")
+amin, amax = min, max
 var, std = _statistic("var"), _statistic("std")
 any, all = _statistic("any"), _statistic("all")  # noqa: A001
 count_nonzero = _statistic("count_nonzero")

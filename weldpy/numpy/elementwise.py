@@ -292,6 +292,14 @@ def astype(x, dtype):
                  out)
 
 
+def select(cond, a, b, dtype: np.dtype):
+    """``a`` where ``cond`` is true, else ``b``, in ``dtype`` (all broadcast together)."""
+    ops = [operand(cond, "where"), operand(a, "where"), operand(b, "where")]
+    return build("where", ops, (np.dtype(bool), dtype, dtype), dtype,
+                 lambda args, kinds: E.Select(args[0], args[1], args[2]),
+                 compute_kind(dtype, "where"))
+
+
 def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
           operation: Callable, result_kind: T.ScalarKind):
     """The lazy value of ``operation`` over ``ops`` broadcast, each cast to its loop dtype

@@ -13,10 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from weldpy.errors import WeldShapeError, WeldTypeError
-from weldpy.ir import exprs as E
 from weldpy.numpy import elementwise
 from weldpy.numpy.array import ndarray
-from weldpy.numpy.operands import operand
 
 
 def call(ufunc: np.ufunc, args: tuple, out=None, where=True, dtype=None):
@@ -37,7 +35,7 @@ def call(ufunc: np.ufunc, args: tuple, out=None, where=True, dtype=None):
         result = cast_to(ufunc.__name__, result, out.dtype)
     if where is not True:
         kept = out if out is not None else np.zeros((), result.dtype)
-        result = _masked(where, result, kept)
+        result = elementwise.select(where, result, kept, result.dtype)
     if out is None:
         return result
     if isinstance(out, ndarray):
@@ -67,11 +65,3 @@ def _check_shape(name: str, shape: tuple, out_shape: tuple) -> None:
         raise WeldShapeError(f"{name}: non-broadcastable output operand with shape "
                              f"{tuple(out_shape)} doesn't match the broadcast shape "
                              f"{tuple(shape)}")
-
-
-def _masked(where, new: ndarray, kept) -> ndarray:
-    """``new`` where ``where`` is true, else ``kept`` (all broadcast to ``new``'s shape)."""
-    ops = [operand(where, "where"), operand(new, "where"), operand(kept, "where")]
-    return elementwise.build("where", ops, (np.dtype(bool), new.dtype, new.dtype), new.dtype,
-                             lambda args, kinds: E.Select(args[0], args[1], args[2]),
-                             elementwise.compute_kind(new.dtype, "where"))

@@ -16,6 +16,7 @@ import numpy as np
 from weldpy.errors import WeldAxisError, WeldShapeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
+from weldpy.ir.scalar_ops import builder_identity
 from weldpy.lazy import Lazy
 from weldpy.numpy.dtypes import compute_kind
 from weldpy.numpy.operands import operand
@@ -93,7 +94,7 @@ def reduce_axis(how: str, x, axis: int, dtype=None, keepdims: bool = False):
     inner = int(np.prod(a.shape[axis + 1:]))
     n_out = int(np.prod(shape))
     acc, elem, op = compute_kind(out, how), a.node.ty.elem.kind, _MERGERS[how]
-    start = _identity(op, acc)
+    start = builder_identity(op, acc).item()
 
     def build(exprs):
         i, e = E.Ident("i"), E.Ident("e")
@@ -125,21 +126,6 @@ def reduce_axis(how: str, x, axis: int, dtype=None, keepdims: bool = False):
     node = Lazy(build, [a.node], T.Vec(T.Scalar(acc)),
                 ("reduce_axis", how, acc, elem, a.shape, axis))
     return ndarray(node, shape, out)
-
-
-def _identity(op: T.BuilderOp, kind: T.ScalarKind):
-    """A merger's starting value: 0, 1, or the extreme its op never prefers."""
-    if op is T.BuilderOp.ADD:
-        return False if kind is K.BOOL else 0
-    if op is T.BuilderOp.MUL:
-        return True if kind is K.BOOL else 1
-    largest = op is T.BuilderOp.MIN
-    if kind is K.BOOL:
-        return largest
-    if kind.is_float:
-        return float("inf") if largest else float("-inf")
-    info = np.iinfo(kind.dtype)
-    return int(info.max if largest else info.min)
 
 
 def ndarray_of_scalar(a, how: str, out: np.dtype):

@@ -19,7 +19,6 @@ from weldpy.numpy import elementwise
 from weldpy.numpy.array import ndarray
 from weldpy.numpy.creation import asarray
 from weldpy.numpy.dtypes import FLOAT16, compute_kind
-from weldpy.numpy.operands import operand
 from weldpy.numpy.reductions import reduce
 
 B, U = E.BinKind, E.UnaryKind
@@ -129,17 +128,10 @@ def _truths(x, op: T.BuilderOp) -> ndarray:
     return ndarray(Lazy(build, [a.node], T.BOOL, ("truths", op)), (), np.bool_)
 
 
-def _select(cond: ndarray, a, b, dtype: np.dtype) -> ndarray:
-    ops = [operand(cond, "where"), operand(a, "where"), operand(b, "where")]
-    return elementwise.build("where", ops, (np.dtype(bool), dtype, dtype), dtype,
-                             lambda args, kinds: E.Select(args[0], args[1], args[2]),
-                             compute_kind(dtype, "where"))
-
-
 def _without_nan(a: ndarray, value: float) -> ndarray:
     if a.dtype.kind != "f":
         return a
-    return _select(elementwise.apply(np.isnan, a), a.dtype.type(value), a, a.dtype)
+    return elementwise.select(elementwise.apply(np.isnan, a), a.dtype.type(value), a, a.dtype)
 
 
 def _arg(x, how: str) -> ndarray:
@@ -175,4 +167,4 @@ def _nan_extreme(x, how: str) -> ndarray:
     extreme = reduce(how, _without_nan(a, fill))
     present = _truths(elementwise.apply(np.logical_not, elementwise.apply(np.isnan, a)),
                       T.BuilderOp.MAX)
-    return _select(present, extreme, a.dtype.type(np.nan), a.dtype)
+    return elementwise.select(present, extreme, a.dtype.type(np.nan), a.dtype)

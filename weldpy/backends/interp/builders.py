@@ -33,20 +33,11 @@ def combine(op: T.BuilderOp, a, b, ty: T.Type):
 
 
 def identity(op: T.BuilderOp, ty: T.Type):
-    """The identity of ``op`` on ``ty``: 0, 1, or the largest/smallest value (inf for floats,
-    so that ``min``/``max`` with a NaN still give NaN)."""
+    """The identity of ``op`` on ``ty`` (``scalar_ops.builder_identity``), fieldwise for a
+    struct."""
     if isinstance(ty, T.Struct):
         return tuple(identity(op, f) for f in ty.fields)
-    kind = ty.kind
-    if op in (T.BuilderOp.ADD, T.BuilderOp.MUL):
-        return kind.dtype.type(0 if op is T.BuilderOp.ADD else 1)
-    smallest = op is T.BuilderOp.MAX
-    if kind is T.ScalarKind.BOOL:
-        return np.bool_(not smallest)
-    if kind.is_float:
-        return kind.dtype.type(-np.inf if smallest else np.inf)
-    info = np.iinfo(kind.dtype)
-    return kind.dtype.type(info.min if smallest else info.max)
+    return scalar_ops.builder_identity(op, ty.kind)
 
 
 class _Appender:
