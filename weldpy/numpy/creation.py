@@ -14,6 +14,7 @@ from weldpy.ir import types as T
 from weldpy.lazy import Lazy
 from weldpy.numpy.array import ndarray
 from weldpy.numpy.dtypes import compute_kind
+from weldpy.numpy.loops import count, loop
 from weldpy.numpy.operands import operand
 from weldpy.numpy.reductions import ndarray_of_scalar
 
@@ -32,11 +33,8 @@ def full(shape, fill_value, dtype=None, order="C") -> ndarray:
     n = int(np.prod(shape))
 
     def build(exprs):
-        func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                        E.Merge(E.Ident("b"), E.Literal(kind, value)))
-        rows = E.Iter(E.IterKind.RANGE, None, E.Literal(K.I64, 0), E.Literal(K.I64, n),
-                      E.Literal(K.I64, 1))
-        return E.Result(E.For((rows,), E.NewBuilder(T.Appender(T.Scalar(kind))), func))
+        return loop([count(n)], E.NewBuilder(T.Appender(T.Scalar(kind))),
+                    E.Literal(kind, value))
 
     if shape == ():
         made = ndarray_of_scalar(operand(np.asarray(value, dtype=dtype)[()], "full"), "full",

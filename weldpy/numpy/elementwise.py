@@ -24,6 +24,7 @@ from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
 from weldpy.numpy.dtypes import compute_kind
+from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
 from weldpy.numpy.operands import Operand, operand
 
 B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
@@ -428,7 +429,7 @@ def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[
     lookup at its broadcast offset, a 0-d value, or a literal of the loop's kind
     (``exprs``: the lazy operands' expressions, but those in ``skip``, zipped)."""
     values, it = [], iter(exprs)
-    i, e = E.Ident("i"), E.Ident("e")
+    i, e = INDEX, ELEMENT
     for k, o in enumerate(ops):
         expr = next(it) if o.node is not None and k not in skip else None
         if k in zipped:
@@ -457,20 +458,16 @@ def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.
             continue
         expr = next(it)
         if k in full:
-            iters.append(E.Iter(E.IterKind.SCALAR, expr))
+            iters.append(over(expr))
             reads.append(None)
         else:
             lets.append((f"x{k}", expr))
             reads.append(E.Ident(f"x{k}"))
     if not iters:
-        iters = [E.Iter(E.IterKind.RANGE, None, E.Literal(K.I64, 0), E.Literal(K.I64, n),
-                        E.Literal(K.I64, 1))]
+        iters = [count(n)]
     values = _values(ops, [r for r in reads if r is not None], dtypes, kinds,
                      {k: j for j, k in enumerate(full)}, shape, skip=set(full))
-    body = E.Merge(E.Ident("b"), element(values))
-    func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)), body)
-    out: E.Expr = E.Result(E.For(tuple(iters), E.NewBuilder(T.Appender(T.Scalar(out_kind))),
-                                 func))
+    out: E.Expr = loop(iters, E.NewBuilder(T.Appender(T.Scalar(out_kind))), element(values))
     for name, value in reversed(lets):
         out = E.Let(name, value, out)
     return out

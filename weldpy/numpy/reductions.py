@@ -19,6 +19,7 @@ from weldpy.ir import types as T
 from weldpy.ir.scalar_ops import builder_identity
 from weldpy.lazy import Lazy
 from weldpy.numpy.dtypes import compute_kind
+from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
 from weldpy.numpy.operands import operand
 
 K = T.ScalarKind
@@ -52,11 +53,8 @@ def reduce(how: str, x, dtype=None):
     op = _MERGERS[how]
 
     def build(exprs):
-        value = E.Ident("e") if elem is acc else E.Cast(acc, E.Ident("e"))
-        func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                        E.Merge(E.Ident("b"), value))
-        total = E.Result(E.For((E.Iter(E.IterKind.SCALAR, exprs[0]),),
-                               E.NewBuilder(T.Merger(T.Scalar(acc), op)), func))
+        value = ELEMENT if elem is acc else E.Cast(acc, ELEMENT)
+        total = loop([over(exprs[0])], E.NewBuilder(T.Merger(T.Scalar(acc), op)), value)
         if how != "mean":
             return total
         # (the count from the vector, not a literal: one program for every length)
@@ -97,29 +95,22 @@ def reduce_axis(how: str, x, axis: int, dtype=None, keepdims: bool = False):
     start = builder_identity(op, acc).item()
 
     def build(exprs):
-        i, e = E.Ident("i"), E.Ident("e")
+        i, e = INDEX, ELEMENT
         lit = lambda v: E.Literal(K.I64, v)  # noqa: E731
-        fill = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                        E.Merge(E.Ident("b"), E.Literal(acc, start)))
-        init = E.Result(E.For((E.Iter(E.IterKind.RANGE, None, lit(0), lit(n_out), lit(1)),),
-                              E.NewBuilder(T.Appender(T.Scalar(acc))), fill))
+        init = loop([count(n_out)], E.NewBuilder(T.Appender(T.Scalar(acc))),
+                    E.Literal(acc, start))
         # the output slot of element i: its index with the reduced axis taken out
         slot = E.BinOp(E.BinKind.ADD,
                        E.BinOp(E.BinKind.MUL, E.BinOp(E.BinKind.DIV, i, lit(inner * length)),
                                lit(inner)),
                        E.BinOp(E.BinKind.MOD, i, lit(inner)))
         value = e if elem is acc else E.Cast(acc, e)
-        merge = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                         E.Merge(E.Ident("b"), E.MakeStruct((slot, value))))
-        total = E.Result(E.For((E.Iter(E.IterKind.SCALAR, exprs[0]),),
-                               E.NewBuilder(T.VecMerger(T.Scalar(acc), op), init), merge))
+        total = loop([over(exprs[0])], E.NewBuilder(T.VecMerger(T.Scalar(acc), op), init),
+                     E.MakeStruct((slot, value)))
         if how != "mean":
             return total
-        divide = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                          E.Merge(E.Ident("b"), E.BinOp(E.BinKind.DIV, e,
-                                                        E.Literal(acc, float(length)))))
-        return E.Result(E.For((E.Iter(E.IterKind.SCALAR, total),),
-                              E.NewBuilder(T.Appender(T.Scalar(acc))), divide))
+        return loop([over(total)], E.NewBuilder(T.Appender(T.Scalar(acc))),
+                    E.BinOp(E.BinKind.DIV, e, E.Literal(acc, float(length))))
 
     if keepdims:
         shape = a.shape[:axis] + (1,) + a.shape[axis + 1:]

@@ -19,6 +19,7 @@ from weldpy.numpy import elementwise
 from weldpy.numpy.array import ndarray
 from weldpy.numpy.creation import asarray
 from weldpy.numpy.dtypes import FLOAT16, compute_kind
+from weldpy.numpy.loops import ELEMENT, INDEX, loop, over
 from weldpy.numpy.reductions import reduce
 
 B, U = E.BinKind, E.UnaryKind
@@ -118,10 +119,7 @@ def _truths(x, op: T.BuilderOp) -> ndarray:
     a = _truth(asarray(x))
 
     def build(exprs):
-        func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                        E.Merge(E.Ident("b"), E.Ident("e")))
-        return E.Result(E.For((E.Iter(E.IterKind.SCALAR, exprs[0]),),
-                              E.NewBuilder(T.Merger(T.BOOL, op)), func))
+        return loop([over(exprs[0])], E.NewBuilder(T.Merger(T.BOOL, op)), ELEMENT)
 
     if not a.shape:  # (a 0-d value: its own truth)
         return a
@@ -146,11 +144,8 @@ def _arg(x, how: str) -> ndarray:
         same = elementwise.apply(np.logical_or, same, both_nan)
 
     def build(exprs):
-        func = E.Lambda((E.Param("b", None), E.Param("i", None), E.Param("e", None)),
-                        E.Merge(E.Ident("b"), E.Select(E.Ident("e"), E.Ident("i"),
-                                                       E.Length(exprs[0]))))
-        return E.Result(E.For((E.Iter(E.IterKind.SCALAR, exprs[0]),),
-                              E.NewBuilder(T.Merger(T.I64, T.BuilderOp.MIN)), func))
+        return loop([over(exprs[0])], E.NewBuilder(T.Merger(T.I64, T.BuilderOp.MIN)),
+                    E.Select(ELEMENT, INDEX, E.Length(exprs[0])))
 
     return ndarray(Lazy(build, [same.node], T.I64, ("first",)), (), np.int64)
 
