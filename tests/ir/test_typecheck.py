@@ -165,3 +165,14 @@ def test_type_errors_name_the_problem_and_position(text, message, pos):
 def test_builder_used_in_both_branches_of_an_if_is_linear():
     text = "|c: bool| let b = appender[i32]; result(if(c, merge(b, 1), merge(b, 2)))"
     assert typecheck(parse(text)).ty == T.Function((T.BOOL,), T.Vec(T.I32))
+
+
+def test_plain_fields_of_a_struct_holding_a_builder_are_not_uses_of_it():
+    """An ``iterate`` carrying a counter and an appender reads the counter as often as it
+    likes; the appender is still used once per path (and twice is an error)."""
+    scan = ("|x: vec[i64]| result(iterate({0L, appender[i64]}, |s| if(s.$0 < len(x), "
+            "{{s.$0 + 1L, merge(s.$1, lookup(x, s.$0) + s.$0)}, true}, {s, false})).$1)")
+    assert typecheck(parse(scan)).ty == T.Function((T.Vec(T.I64),), T.Vec(T.I64))
+    twice = "let s = {1L, appender[i64]}; {s.$0, merge(s.$1, 1L), result(s.$1)}"
+    with pytest.raises(WeldTypeError, match="builder 's.\\$1' is used more than once"):
+        typecheck(parse(twice))

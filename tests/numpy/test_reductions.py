@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 
 import weldpy
 import weldpy.numpy as wnp
-from tests.numpy.checks import assert_like_numpy
+from tests.numpy.checks import assert_like_numpy, numpy_or_error
 from tests.numpy.test_elementwise import DTYPES, arrays
 
 HOW = ["sum", "prod", "min", "max", "mean"]
@@ -131,36 +131,139 @@ def test_statistics_edge_cases():
     assert type(wnp.count_nonzero(numpy.arange(3)).evaluate()) is numpy.int64
 
 
-@pytest.mark.parametrize("how", HOW)
-@settings(max_examples=40, deadline=None)
-@given(data=st.data())
-def test_along_an_axis(how, data):
-    dtype = data.draw(st.sampled_from(DTYPES))
-    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))
-    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
-    keepdims = data.draw(st.booleans())
-    x = data.draw(arrays(dtype, shape))
-    if dtype.kind == "f":  # (sums of finite values; products that do not overflow)
-        x = numpy.where(numpy.isfinite(x), x, dtype.type(1.5))
-        x = numpy.where(numpy.abs(x.astype(numpy.float64)) > 1e3, dtype.type(2.0), x)
+def axis_arguments(ndim):
+    """Every form of NumPy's ``axis``: None, an axis (negative too), a tuple of axes."""
+    one = st.integers(-ndim, ndim - 1) if ndim else st.nothing()
+    several = st.lists(st.integers(0, ndim - 1), unique=True, max_size=ndim).map(tuple) \
+        if ndim else st.just(())
+    return st.one_of(st.none(), one, several)
+
+
+def finite_data(x):
+    """``x`` with finite, moderate floats (sums and products that do not overflow)."""
+    if x.dtype.kind != "f":
+        return x
+    x = numpy.where(numpy.isfinite(x), x, x.dtype.type(1.5))
+    return numpy.where(numpy.abs(x.astype(numpy.float64)) > 1e3, x.dtype.type(2.0), x)
+
+
+def check_along(name, x, kwargs, lazy_kwargs=None):
+    """weldpy.numpy's ``name(x, **kwargs)`` against NumPy's: the same dtype, shape and
+    values (floats within the reassociation bound), or the same kind of error."""
     with numpy.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            want = getattr(numpy, how)(x, axis=axis, keepdims=keepdims)
-        except ValueError:
-            with pytest.raises(ValueError):
-                getattr(wnp, how)(x, axis=axis, keepdims=keepdims)
+        want = numpy_or_error(getattr(numpy, name), x, **kwargs)
+        if isinstance(want, Exception):
+            with pytest.raises(type(want)) as raised:
+                getattr(wnp, name)(wnp.asarray(x), **(lazy_kwargs or kwargs))
+            assert isinstance(raised.value, weldpy.WeldError)
             return
-        got = getattr(wnp, how)(wnp.asarray(x), axis=axis, keepdims=keepdims).evaluate()
+        got = getattr(wnp, name)(wnp.asarray(x), **(lazy_kwargs or kwargs))
+        assert isinstance(got, wnp.ndarray)
+        got = got.evaluate()
     got_array, want_array = numpy.asarray(got), numpy.asarray(want)
     assert got_array.dtype == want_array.dtype and got_array.shape == want_array.shape
-    if want_array.dtype.kind == "f" and how not in ("min", "max"):
+    assert type(got) is type(want) or isinstance(want, numpy.ndarray)
+    if want_array.dtype.kind == "f" and name not in ("min", "max", "nanmin", "nanmax"):
         numpy.testing.assert_allclose(got_array.astype(numpy.float64),
                                       want_array.astype(numpy.float64),
-                                      rtol=64 * numpy.finfo(want_array.dtype).eps, atol=0,
+                                      rtol=64 * numpy.finfo(want_array.dtype).eps,
+                                      atol=(64 * numpy.finfo(want_array.dtype).eps
+                                            if name in ("var", "std") else 0),
                                       equal_nan=True)
     else:
         assert_like_numpy(got, want, zero_signs=False)
+
+
+@pytest.mark.parametrize("how", HOW)
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_along_axes(how, data):
+    dtype = data.draw(st.sampled_from(DTYPES))
+    shape = data.draw(hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=5))
+    axis = data.draw(axis_arguments(len(shape)))
+    keepdims = data.draw(st.booleans())
+    x = finite_data(data.draw(arrays(dtype, shape)))
+    check_along(how, x, {"axis": axis, "keepdims": keepdims})
+
+
+@pytest.mark.parametrize("name", STATISTICS)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_statistics_along_axes(name, data):
+    dtype = data.draw(st.sampled_from(DTYPES))
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=5))
+    single = name in ("argmin", "argmax")  # (NumPy takes one axis there)
+    axis = data.draw(st.one_of(st.none(), st.integers(-len(shape), len(shape) - 1))
+                     if single else axis_arguments(len(shape)))
+    kwargs = {"axis": axis, "keepdims": data.draw(st.booleans())}
+    if name in ("var", "std"):
+        kwargs["ddof"] = data.draw(st.integers(0, 2))
+    x = data.draw(arrays(dtype, shape))
+    if name in ("var", "std", "nanmean", "nansum"):  # (NaN stays: the nan* skip it)
+        x = numpy.where(numpy.isinf(x), x.dtype.type(1.5), finite_data(x)) \
+            if dtype.kind == "f" and name in ("var", "std") else x
+        if dtype.kind == "f" and name in ("nanmean", "nansum"):
+            big = numpy.isinf(x) | (numpy.abs(x.astype(numpy.float64)) > 1e3)
+            x = numpy.where(big, x.dtype.type(2.0), x)
+    check_along(name, x, kwargs)
+
+
+def test_numpys_ways_of_passing_arguments():
+    x = numpy.arange(12.0).reshape(3, 4)
+    a = wnp.asarray(x)
+    assert_like_numpy(numpy.sum(a, 1).evaluate(), numpy.sum(x, 1))
+    assert_like_numpy(a.sum(0, numpy.float32).evaluate(), x.sum(0, numpy.float32))
+    assert_like_numpy(a.var(1, None, None, 1).evaluate(), x.var(1, None, None, 1))
+    assert_like_numpy(numpy.std(a, axis=0, correction=1).evaluate(),
+                      numpy.std(x, axis=0, correction=1))
+    assert_like_numpy(numpy.mean(a, axis=(0, 1), keepdims=True).evaluate(),
+                      numpy.mean(x, axis=(0, 1), keepdims=True))
+    assert_like_numpy(numpy.max(a, where=True, axis=-1).evaluate(), numpy.max(x, axis=-1))
+    assert_like_numpy(numpy.argmax(a, keepdims=True).evaluate(),
+                      numpy.argmax(x, keepdims=True))
+    assert_like_numpy(a.clip(2, 5).evaluate(), x.clip(2, 5))
+    assert_like_numpy(numpy.clip(a, None, 5).evaluate(), numpy.clip(x, None, 5))
+    assert_like_numpy(wnp.count_nonzero(a, axis=0).evaluate(), numpy.count_nonzero(x, axis=0))
+
+
+def test_reductions_into_out():
+    x = numpy.arange(12.0).reshape(3, 4) / 3
+    lazy_out = wnp.zeros(4, numpy.int64)
+    earlier = lazy_out + 1
+    assert numpy.sum(wnp.asarray(x), axis=0, out=lazy_out) is lazy_out
+    assert_like_numpy(lazy_out.evaluate(), numpy.sum(x, axis=0).astype(numpy.int64))
+    assert_like_numpy(earlier.evaluate(), numpy.ones(4, numpy.int64))  # (its own version)
+    concrete_out = numpy.zeros(3, numpy.float32)
+    assert wnp.mean(x, axis=1, out=concrete_out) is concrete_out
+    assert_like_numpy(concrete_out, numpy.mean(x, axis=1).astype(numpy.float32))
+    with pytest.raises(ValueError, match="shape"):
+        wnp.sum(x, axis=0, out=numpy.zeros(3))
+
+
+def test_unsupported_arguments_run_in_numpy_visibly(fallbacks_allowed):
+    x = numpy.arange(6.0)
+    weldpy.stats(reset=True)
+    assert float(wnp.sum(x, initial=10.0)) == 25.0
+    assert float(wnp.max(x, where=x < 3, initial=-1)) == 2.0
+    assert weldpy.stats()["fallbacks"] == {"numpy.sum": 1, "numpy.max": 1}
+
+
+def test_bad_axes_raise_numpys_errors_at_the_call():
+    x = numpy.zeros((2, 3))
+    with pytest.raises(ValueError, match="duplicate"):
+        wnp.sum(x, axis=(0, -2))
+    with pytest.raises(TypeError):
+        wnp.sum(x, axis=1.0)
+    with pytest.raises(TypeError):
+        wnp.argmax(x, axis=(0, 1))
+    with pytest.raises(ValueError, match="empty sequence"):
+        wnp.argmin(numpy.zeros((0, 3)), axis=0)
+    assert wnp.argmin(numpy.zeros((0, 3)), axis=1).evaluate().shape == (0,)
+    with pytest.raises(ValueError, match="zero-size"):
+        wnp.min(numpy.zeros((3, 0)), axis=1)
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        wnp.mean(numpy.zeros((3, 0)), axis=1)
 
 
 def test_axis_errors_at_the_call():

@@ -36,6 +36,8 @@ def _uses_of(node, kids) -> tuple[Uses, tuple | None]:
             return {node.name: [((), node.pos)]}, (node.name, ())
         return {}, None
     if isinstance(node, E.GetField) and kids[0][1] is not None:
+        if node.ty is not None and not T.contains_builder(node.ty):
+            return {}, None  # (a plain field of a struct that also holds builders)
         name, path = kids[0][1]
         path = path + (node.index,)
         return {name: [(path, node.pos)]}, (name, path)

@@ -59,10 +59,10 @@ mod = remainder  # noqa: F821
 erf = _elementwise.erf
 
 
-def clip(a, a_min=None, a_max=None, **kwargs):
-    from weldpy.numpy.array import _clip
-
-    return _clip(a, a_min, a_max, **kwargs)
+def clip(a, *args, **kwargs):
+    if not isinstance(a, ndarray):
+        a = asarray(a)
+    return a.__array_function__(_np.clip, (), (a, *args), kwargs)
 
 
 def _statistic(name):
@@ -86,6 +86,7 @@ count_nonzero = _statistic("count_nonzero")
 argmin, argmax = _statistic("argmin"), _statistic("argmax")
 nansum, nanmean = _statistic("nansum"), _statistic("nanmean")
 nanmin, nanmax = _statistic("nanmin"), _statistic("nanmax")
+cumsum, cumprod = _statistic("cumsum"), _statistic("cumprod")
 
 
 def __getattr__(name: str):

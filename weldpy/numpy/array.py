@@ -12,9 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from weldpy import fallback
-from weldpy.errors import WeldShapeError
 from weldpy.lazy import Lazy, evaluate
-from weldpy.numpy import elementwise, reductions
+from weldpy.numpy import elementwise
 from weldpy.numpy.dtypes import FLOAT16
 
 
@@ -92,19 +91,17 @@ class ndarray:  # noqa: N801 (NumPy's name)
                 return outputs.call(ufunc, inputs, **kwargs)
             except elementwise.NotCompiled:
                 pass
-        if method == "reduce" and ufunc in _UFUNC_REDUCTIONS and len(inputs) == 1 \
-                and set(kwargs) <= {"axis", "dtype", "out", "keepdims"}:
-            reduced = _ufunc_reduce(ufunc, inputs[0], **kwargs)
-            if reduced is not None:
-                return reduced
+        if method in ("reduce", "accumulate"):
+            from weldpy.numpy import functions
+
+            return functions.ufunc_method(ufunc, method, inputs, kwargs)
         name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
         return fallback.call(name, getattr(ufunc, method), inputs, kwargs, concrete)
 
     def __array_function__(self, func, types, args, kwargs):
-        implemented = _FUNCTIONS.get(func)
-        if implemented is not None:
-            return implemented(*args, **kwargs)
-        return fallback.call(f"numpy.{func.__name__}", func, args, kwargs, concrete)
+        from weldpy.numpy import functions
+
+        return functions.call(func, args, kwargs)
 
     def astype(self, dtype, copy=True):
         """This array cast to ``dtype`` (NumPy's casts; float to int of NaN or out of range
@@ -116,51 +113,7 @@ class ndarray:  # noqa: N801 (NumPy's name)
     def copy(self):
         return self  # (lazy values are never written in place: a copy is the same value)
 
-    # --- reductions -----------------------------------------------------------------------
-    def sum(self, axis=None, dtype=None, out=None, keepdims=False):
-        return _FUNCTIONS[np.sum](self, axis, dtype, out, keepdims)
-
-    def prod(self, axis=None, dtype=None, out=None, keepdims=False):
-        return _FUNCTIONS[np.prod](self, axis, dtype, out, keepdims)
-
-    def min(self, axis=None, out=None, keepdims=False):
-        return _FUNCTIONS[np.min](self, axis, None, out, keepdims)
-
-    def max(self, axis=None, out=None, keepdims=False):
-        return _FUNCTIONS[np.max](self, axis, None, out, keepdims)
-
-    def mean(self, axis=None, dtype=None, out=None, keepdims=False):
-        return _FUNCTIONS[np.mean](self, axis, dtype, out, keepdims)
-
-    def var(self, ddof=0, dtype=None):
-        from weldpy.numpy import statistics
-
-        return statistics.var(self, ddof, dtype)
-
-    def std(self, ddof=0, dtype=None):
-        from weldpy.numpy import statistics
-
-        return statistics.std(self, ddof, dtype)
-
-    def any(self):
-        from weldpy.numpy import statistics
-
-        return statistics.any(self)
-
-    def all(self):
-        from weldpy.numpy import statistics
-
-        return statistics.all(self)
-
-    def argmin(self):
-        from weldpy.numpy import statistics
-
-        return statistics.argmin(self)
-
-    def argmax(self):
-        from weldpy.numpy import statistics
-
-        return statistics.argmax(self)
+    # --- reductions (NumPy's functions of the same names: made below) -----------------------
 
     # --- operators (made below from ``_OPERATORS``) -----------------------------------------
     def __abs__(self):
@@ -217,39 +170,6 @@ for _name, _u in _COMPARISONS.items():  # (elementwise, as NumPy's; == too)
     setattr(ndarray, f"__{_name}__", _operators(_u)[0])
 
 
-# ufunc.reduce -> the reduction it is
-_UFUNC_REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.minimum: "min",
-                     np.maximum: "max"}
-
-
-def _ufunc_reduce(ufunc: np.ufunc, a, axis=0, dtype=None, out=None, keepdims=False):
-    """``ufunc.reduce(a, axis=..., out=...)`` lazy (None: not for these arguments); a lazy
-    ``out`` (a whole lazy array) becomes the new value, a NumPy one is filled now."""
-    from weldpy.numpy import outputs
-
-    how = _UFUNC_REDUCTIONS[ufunc]
-    if isinstance(out, tuple):
-        if len(out) != 1:
-            return None
-        (out,) = out
-    if axis is None or isinstance(axis, (int, np.integer)):
-        value = _FUNCTIONS[getattr(np, how)](a, axis, dtype if how in ("sum", "prod")
-                                             else None, None, keepdims)
-    else:
-        return None
-    if out is None:
-        return value
-    if tuple(out.shape) != tuple(value.shape):
-        raise WeldShapeError(f"{ufunc.__name__}.reduce: output shape {out.shape} "
-                                     f"does not match the result's {value.shape}")
-    value = outputs.cast_to(ufunc.__name__, value, out.dtype)
-    if isinstance(out, ndarray):
-        out.node = value.node
-        return out
-    np.copyto(out, value.evaluate(), casting="unsafe")
-    return out
-
-
 def _in_place(ufunc: np.ufunc, target: ndarray, other) -> ndarray:
     from weldpy.numpy import outputs
 
@@ -294,60 +214,17 @@ def concrete(args):
     return args
 
 
-def _reduction(how: str):
-    def reduce(a, axis=None, dtype=None, out=None, keepdims=False, **kwargs):
-        dtype = dtype if how not in ("min", "max") else None
-        if out is None and not kwargs:
-            if axis is None and not keepdims:
-                return reductions.reduce(how, a, dtype)
-            if isinstance(axis, (int, np.integer)) or (axis is None and np.ndim(a) == 1):
-                return reductions.reduce_axis(how, a, int(axis or 0), dtype, keepdims)
-        function = getattr(np, how)
-        return fallback.call(f"numpy.{how}", function, (a,),
-                             {"axis": axis, "dtype": dtype, "out": out, "keepdims": keepdims,
-                              **kwargs} if how not in ("min", "max") else
-                             {"axis": axis, "out": out, "keepdims": keepdims, **kwargs},
-                             concrete)
-    reduce.__name__ = how
-    return reduce
+def _method(name: str):
+    function = getattr(np, name)
+
+    def method(self, *args, **kwargs):
+        from weldpy.numpy import functions
+
+        return functions.call(function, (self, *args), kwargs)
+    method.__name__ = name
+    return method
 
 
-def _clip(a, a_min=None, a_max=None, **kwargs):
-    if kwargs or a_min is None or a_max is None:
-        return fallback.call("numpy.clip", np.clip, (a, a_min, a_max), kwargs, concrete)
-    dtype = a.dtype if isinstance(a, ndarray) else np.asarray(a).dtype
-    if dtype.kind in "iu":  # (NumPy's clip clamps Python integer bounds to the dtype)
-        info = np.iinfo(dtype)
-        a_min, a_max = (min(max(b, info.min), info.max)
-                        if isinstance(b, int) and not isinstance(b, (bool, np.generic)) else b
-                        for b in (a_min, a_max))
-    return _ufunc(np._core.umath.clip, a, a_min, a_max)
-
-
-# NumPy functions that stay lazy (through ``__array_function__``)
-_FUNCTIONS = {getattr(np, how): _reduction(how) for how in ("sum", "prod", "min", "max", "mean")}
-_FUNCTIONS[np.clip] = _clip
-def _whole(name: str, *lazy_keywords: str):
-    """NumPy's ``name`` on a whole array, lazy (``statistics``); along an axis, or with
-    keywords weldpy does not take, NumPy's, visibly."""
-    def run(a, *args, axis=None, **kwargs):
-        from weldpy.numpy import statistics
-
-        if axis is None and not args and set(kwargs) <= set(lazy_keywords) \
-                and not kwargs.get("keepdims") and kwargs.get("out") is None:
-            return getattr(statistics, name)(a, **{k: v for k, v in kwargs.items()
-                                                    if k not in ("keepdims", "out")})
-        return fallback.call(f"numpy.{name}", getattr(np, name), (a, *args),
-                             {"axis": axis, **kwargs}, concrete)
-    return run
-
-
-for _name, _keywords in (("var", ("ddof", "dtype")), ("std", ("ddof", "dtype")),
-                         ("any", ()), ("all", ()), ("count_nonzero", ()), ("argmin", ()),
-                         ("argmax", ()), ("nansum", ("dtype",)), ("nanmean", ("dtype",)),
-                         ("nanmin", ()), ("nanmax", ())):
-    _FUNCTIONS[getattr(np, _name)] = _whole(_name, *_keywords, "keepdims", "out")
-_FUNCTIONS[np.shape] = lambda a: a.shape
-_FUNCTIONS[np.ndim] = lambda a: a.ndim
-_FUNCTIONS[np.size] = lambda a, axis=None: a.size if axis is None else a.shape[axis]
-_FUNCTIONS[np.amin], _FUNCTIONS[np.amax] = _FUNCTIONS[np.min], _FUNCTIONS[np.max]
+for _name in ("sum", "prod", "min", "max", "mean", "var", "std", "any", "all", "argmin",
+              "argmax", "clip", "cumsum", "cumprod"):
+    setattr(ndarray, _name, _method(_name))

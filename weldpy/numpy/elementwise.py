@@ -75,7 +75,7 @@ def _comparison(op: E.BinKind) -> Callable:
 
 def _logical(op: E.BinKind) -> Callable:
     """logical_and/or/xor: of the operands' truth (NumPy has loops on numbers too)."""
-    return lambda args, kinds: E.BinOp(op, *(a if k is K.BOOL else _cast(a, k, K.BOOL)
+    return lambda args, kinds: E.BinOp(op, *(a if k is K.BOOL else cast(a, k, K.BOOL)
                                               for a, k in zip(args, kinds, strict=True)))
 
 
@@ -270,7 +270,7 @@ def apply(ufunc: np.ufunc, *args, dtype=None):
     if not COMPILED_FOR.get(ufunc, lambda k: True)(kinds):
         raise NotCompiled(name)
     operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
-    return build(name, ops, loop_in, out, operation, _result_kind(ufunc, kinds[0]))
+    return build(name, ops, loop_in, out, operation, result_kind(ufunc, kinds[0]))
 
 
 def erf(x):
@@ -289,7 +289,7 @@ def astype(x, dtype):
     target = np.dtype(dtype)
     kind, out = compute_kind(source, "astype"), compute_kind(target, "astype")
     return build("astype", [o], (source,), target,
-                 lambda args, kinds: args[0] if kind is out else _cast(args[0], kind, out),
+                 lambda args, kinds: args[0] if kind is out else cast(args[0], kind, out),
                  out)
 
 
@@ -314,9 +314,10 @@ def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
     def element(values: list[E.Expr]) -> E.Expr:
         """The result element from the operands' values (literals already of the loop's
         kinds; the others cast to them)."""
-        cast = [v if o.node is None or _kind_of(o) is kind else _cast(v, _kind_of(o), kind)
-                for v, o, kind in zip(values, ops, kinds, strict=True)]
-        result = operation(cast, kinds)
+        converted = [v if o.node is None or _kind_of(o) is kind
+                     else cast(v, _kind_of(o), kind)
+                     for v, o, kind in zip(values, ops, kinds, strict=True)]
+        result = operation(converted, kinds)
         return result if out_kind is result_kind else E.Cast(out_kind, result)
 
     deps = [o.node for o in ops if o.node is not None]
@@ -401,7 +402,7 @@ def _broadcast(name: str, ops: list[Operand]) -> tuple[int, ...]:
                              f"{shapes}") from None
 
 
-def _cast(value: E.Expr, source: T.ScalarKind, kind: T.ScalarKind) -> E.Expr:
+def cast(value: E.Expr, source: T.ScalarKind, kind: T.ScalarKind) -> E.Expr:
     """NumPy's cast: to bool, whether the value is not zero (NaN is true)."""
     if kind is K.BOOL:
         return E.BinOp(B.NE, value, E.Literal(source, 0))
@@ -414,7 +415,7 @@ def _kind_of(o: Operand) -> T.ScalarKind:
     return ty.elem.kind if isinstance(ty, T.Vec) else ty.kind
 
 
-def _result_kind(ufunc: np.ufunc, kind: T.ScalarKind) -> T.ScalarKind:
+def result_kind(ufunc: np.ufunc, kind: T.ScalarKind) -> T.ScalarKind:
     """The kind the IR operation itself gives for operands of ``kind``."""
     if ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
                  np.greater_equal, np.isnan, np.isinf, np.isfinite, np.logical_and,
@@ -435,7 +436,7 @@ def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[
         if k in zipped:
             values.append(e if len(zipped) == 1 else E.GetField(e, zipped[k]))
         elif o.is_array:
-            values.append(E.Lookup(expr, _offset(i, o.shape, shape)))
+            values.append(E.Lookup(expr, broadcast_offset(i, o.shape, shape)))
         elif expr is not None:
             values.append(expr)
         else:
@@ -473,7 +474,7 @@ def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.
     return out
 
 
-def _offset(i: E.Expr, shape: tuple, out: tuple) -> E.Expr:
+def broadcast_offset(i: E.Expr, shape: tuple, out: tuple) -> E.Expr:
     """The flat C-order offset in an operand of ``shape`` of result element ``i`` (of
     ``out``): NumPy's broadcasting, a stride of 0 on each axis where the operand has 1."""
     shape = (1,) * (len(out) - len(shape)) + tuple(shape)

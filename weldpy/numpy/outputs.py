@@ -45,6 +45,24 @@ def call(ufunc: np.ufunc, args: tuple, out=None, where=True, dtype=None):
     return out
 
 
+def deliver(name: str, value: ndarray, out, casting: str = "unsafe"):
+    """``value`` written to a function's ``out=`` (NumPy's reductions cast into it unsafely,
+    its ufuncs by ``same_kind``): a lazy ``out`` becomes the new value, a NumPy one is
+    filled now. Returns ``out``."""
+    if not isinstance(out, (ndarray, np.ndarray)):
+        raise WeldTypeError(f"{name}: out must be an array, got {type(out).__name__}")
+    if tuple(out.shape) != tuple(value.shape):
+        raise WeldShapeError(f"{name}: output parameter has shape {tuple(out.shape)}, "
+                             f"the result has {tuple(value.shape)}")
+    value = cast_to(name, value, out.dtype) if casting == "same_kind" \
+        else value if value.dtype == out.dtype else elementwise.astype(value, out.dtype)
+    if isinstance(out, ndarray):
+        out.node = value.node  # the new version
+        return out
+    np.copyto(out, value.evaluate(), casting="unsafe")
+    return out
+
+
 def in_place(ufunc: np.ufunc, target: ndarray, other) -> ndarray:
     """``target op= other``: a new version of ``target`` in its own dtype."""
     return call(ufunc, (target, other), out=target)

@@ -1,122 +1,132 @@
-"""Reductions of a whole array (``sum prod min max mean``) as one loop into a merger, whose
-0-d lazy result fuses with what follows.
+"""Reductions (``sum prod min max mean any all``) of a whole array, or along any axes, as
+one loop into a merger (whole: a 0-d lazy value that fuses with what follows) or into a
+vecmerger (along axes: each element merged into its output slot).
 
 Dtypes are NumPy's: the result dtype of ``np.add.reduce`` (``sum`` of int8 is int64, of
 float16 float16, with a float32 accumulator as NumPy's) and of ``np.mean``, asked of NumPy
-on a one-element stand-in. ``min``/``max`` of an empty array raise NumPy's ValueError at the
-call (the shape is known); ``mean`` of one is NaN with NumPy's warning.
+on a one-element stand-in. The axis argument is NumPy's (None, an axis, a tuple of axes,
+negative ones). Errors known from shapes are raised at the call: ``min``/``max`` over a
+zero-length axis (NumPy's ValueError), an axis out of bounds or repeated; ``mean`` over a
+zero-length axis is NaN with NumPy's warning.
 """
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 import numpy as np
 
-from weldpy.errors import WeldAxisError, WeldShapeError
+from weldpy.errors import WeldAxisError, WeldShapeError, WeldTypeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.ir.scalar_ops import builder_identity
 from weldpy.lazy import Lazy
 from weldpy.numpy.dtypes import compute_kind
+from weldpy.numpy.elementwise import broadcast_offset
 from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
 from weldpy.numpy.operands import operand
 
 K = T.ScalarKind
 _MERGERS = {"sum": T.BuilderOp.ADD, "prod": T.BuilderOp.MUL, "min": T.BuilderOp.MIN,
-            "max": T.BuilderOp.MAX, "mean": T.BuilderOp.ADD}
-_NUMPY = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max, "mean": np.mean}
+            "max": T.BuilderOp.MAX, "mean": T.BuilderOp.ADD, "any": T.BuilderOp.MAX,
+            "all": T.BuilderOp.MIN}
+_NUMPY = {"sum": np.sum, "prod": np.prod, "min": np.min, "max": np.max, "mean": np.mean,
+          "any": np.any, "all": np.all}
 _UFUNC_NAMES = {"min": "minimum", "max": "maximum"}
 
 
-def reduce(how: str, x, dtype=None):
-    """``np.<how>(x)`` of the whole array as a lazy 0-d value."""
+def axes_of(axis, ndim: int) -> tuple[int, ...]:
+    """NumPy's ``axis`` argument as sorted non-negative axes (None: every axis); NumPy's
+    errors for an axis out of bounds, repeated, or not an integer."""
+    if axis is None:
+        return tuple(range(ndim))
+    found: list[int] = []
+    for a in axis if isinstance(axis, tuple) else (axis,):
+        try:
+            a = operator.index(a)
+        except TypeError:
+            raise WeldTypeError(f"'{type(a).__name__}' object cannot be interpreted as an "
+                                "integer (an axis)") from None
+        if not -ndim <= a < ndim:
+            raise WeldAxisError(f"axis {a} is out of bounds for array of dimension {ndim}")
+        if a % ndim in found:
+            raise WeldShapeError("duplicate value in 'axis'")
+        found.append(a % ndim)
+    return tuple(sorted(found))
+
+
+def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    """The shape of a reduction of ``shape`` over ``axes``."""
+    if keepdims:
+        return tuple(1 if k in axes else s for k, s in enumerate(shape))
+    return tuple(s for k, s in enumerate(shape) if k not in axes)
+
+
+def reduce(how: str, x, axis=None, dtype=None, keepdims: bool = False):
+    """``np.<how>(x, axis=axis, dtype=dtype, keepdims=keepdims)`` as a lazy value."""
     from weldpy.numpy.array import ndarray
 
     a = operand(x, how)
+    ndim = len(a.shape)
+    axes = axes_of(axis, ndim)
     source = a.dtype if a.dtype is not None else np.asarray(a.literal).dtype
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        kwargs = {} if dtype is None or how in ("min", "max") else {"dtype": dtype}
-        out = np.asarray(_NUMPY[how](np.ones(1, source), **kwargs)).dtype
-    n = int(np.prod(a.shape))
-    if n == 0 and how in ("min", "max"):
-        raise WeldShapeError(f"zero-size array to reduction operation {_UFUNC_NAMES[how]} "
-                             "which has no identity")
-    if n == 0 and how == "mean":
-        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=3)
-    if not a.is_array:  # a 0-d value: NumPy's reduction of one element
-        return ndarray_of_scalar(a, how, out)
-    # the accumulator: the result's kind (a mean of integers sums in f64, as NumPy)
-    acc = compute_kind(out, how)
-    elem = a.node.ty.elem.kind
-    op = _MERGERS[how]
-
-    def build(exprs):
-        value = ELEMENT if elem is acc else E.Cast(acc, ELEMENT)
-        total = loop([over(exprs[0])], E.NewBuilder(T.Merger(T.Scalar(acc), op)), value)
-        if how != "mean":
-            return total
-        # (the count from the vector, not a literal: one program for every length)
-        return E.BinOp(E.BinKind.DIV, total, E.Cast(acc, E.Length(exprs[0])))
-
-    return ndarray(Lazy(build, [a.node], T.Scalar(acc), ("reduce", how, acc, elem)), (), out)
-
-
-def reduce_axis(how: str, x, axis: int, dtype=None, keepdims: bool = False):
-    """``np.<how>(x, axis=axis, keepdims=keepdims)`` for one axis: one loop merging each
-    element into its output slot (a vecmerger), then, for ``mean``, the division."""
-    from weldpy.numpy.array import ndarray
-
-    a = operand(x, how)
-    if not a.is_array:
-        raise WeldAxisError(f"axis {axis} is out of bounds for array of dimension 0")
-    ndim = len(a.shape)
-    if not -ndim <= axis < ndim:
-        raise WeldAxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
-    axis %= ndim
-    if ndim == 1 and not keepdims:  # (the whole array)
-        return reduce(how, x, dtype)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        kwargs = {} if dtype is None or how in ("min", "max") else {"dtype": dtype}
-        out = np.asarray(_NUMPY[how](np.ones((1,) * ndim, a.dtype), axis=axis,
+        kwargs = {} if dtype is None or how in ("min", "max", "any", "all") \
+            else {"dtype": dtype}
+        out = np.asarray(_NUMPY[how](np.ones((1,) * ndim, source), axis=axes,
                                      **kwargs)).dtype
-    length = a.shape[axis]
+    length = int(np.prod([a.shape[k] for k in axes]))
     if length == 0 and how in ("min", "max"):
         raise WeldShapeError(f"zero-size array to reduction operation {_UFUNC_NAMES[how]} "
                              "which has no identity")
     if length == 0 and how == "mean":
         warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=3)
-    shape = a.shape[:axis] + a.shape[axis + 1:]
-    inner = int(np.prod(a.shape[axis + 1:]))
-    n_out = int(np.prod(shape))
-    acc, elem, op = compute_kind(out, how), a.node.ty.elem.kind, _MERGERS[how]
-    start = builder_identity(op, acc).item()
+    if not a.is_array:  # a 0-d value: NumPy's reduction of one element
+        return ndarray_of_scalar(a, how, out)
+    acc = compute_kind(out, how)  # (a mean of integers sums in f64, as NumPy)
+    elem = a.node.ty.elem.kind
+    if len(axes) == ndim and not keepdims:
+        node = Lazy(lambda exprs: _whole(how, exprs[0], acc, elem), [a.node], T.Scalar(acc),
+                    ("reduce", how, acc, elem))
+        return ndarray(node, (), out)
+    kept = reduced_shape(a.shape, axes, keepdims=True)
 
     def build(exprs):
-        i, e = INDEX, ELEMENT
-        lit = lambda v: E.Literal(K.I64, v)  # noqa: E731
-        init = loop([count(n_out)], E.NewBuilder(T.Appender(T.Scalar(acc))),
-                    E.Literal(acc, start))
-        # the output slot of element i: its index with the reduced axis taken out
-        slot = E.BinOp(E.BinKind.ADD,
-                       E.BinOp(E.BinKind.MUL, E.BinOp(E.BinKind.DIV, i, lit(inner * length)),
-                               lit(inner)),
-                       E.BinOp(E.BinKind.MOD, i, lit(inner)))
-        value = e if elem is acc else E.Cast(acc, e)
-        total = loop([over(exprs[0])], E.NewBuilder(T.VecMerger(T.Scalar(acc), op), init),
-                     E.MakeStruct((slot, value)))
+        total = into_slots(exprs[0], a.shape, kept, _MERGERS[how], acc,
+                           ELEMENT if elem is acc else E.Cast(acc, ELEMENT))
         if how != "mean":
             return total
         return loop([over(total)], E.NewBuilder(T.Appender(T.Scalar(acc))),
-                    E.BinOp(E.BinKind.DIV, e, E.Literal(acc, float(length))))
+                    E.BinOp(E.BinKind.DIV, ELEMENT, E.Literal(acc, float(length))))
 
-    if keepdims:
-        shape = a.shape[:axis] + (1,) + a.shape[axis + 1:]
     node = Lazy(build, [a.node], T.Vec(T.Scalar(acc)),
-                ("reduce_axis", how, acc, elem, a.shape, axis))
-    return ndarray(node, shape, out)
+                ("reduce_axes", how, acc, elem, a.shape, axes))
+    return ndarray(node, reduced_shape(a.shape, axes, keepdims), out)
+
+
+def into_slots(vector: E.Expr, shape: tuple, kept: tuple, op: T.BuilderOp,
+               acc: T.ScalarKind, value: E.Expr) -> E.Expr:
+    """One loop over ``vector`` (of ``shape``) merging ``value`` (of its index and element)
+    into the output slot of each element, a vecmerger of the reduced shape ``kept`` (1 on
+    the reduced axes) starting at the merger's identity."""
+    start = builder_identity(op, acc).item()
+    n_out = int(np.prod(kept))
+    init = loop([count(n_out)], E.NewBuilder(T.Appender(T.Scalar(acc))),
+                E.Literal(acc, start))
+    slot = broadcast_offset(INDEX, kept, shape)
+    return loop([over(vector)], E.NewBuilder(T.VecMerger(T.Scalar(acc), op), init),
+                E.MakeStruct((slot, value)))
+
+
+def _whole(how: str, vector: E.Expr, acc: T.ScalarKind, elem: T.ScalarKind) -> E.Expr:
+    value = ELEMENT if elem is acc else E.Cast(acc, ELEMENT)
+    total = loop([over(vector)], E.NewBuilder(T.Merger(T.Scalar(acc), _MERGERS[how])), value)
+    if how != "mean":
+        return total
+    # (the count from the vector, not a literal: one program for every length)
+    return E.BinOp(E.BinKind.DIV, total, E.Cast(acc, E.Length(vector)))
 
 
 def ndarray_of_scalar(a, how: str, out: np.dtype):

@@ -2,16 +2,18 @@
 they fuse like the rest): ``var``/``std`` (two passes, as NumPy: the mean, then the squared
 deviations), ``any``/``all``/``count_nonzero``, ``argmin``/``argmax`` (the extreme, then the
 first index holding it; the first NaN where there is one), and the NaN-ignoring
-``nansum nanmean nanmin nanmax``. Whole arrays (``axis=None``); dtypes as NumPy gives them.
+``nansum nanmean nanmin nanmax``; each of a whole array or along axes, with ``keepdims``;
+dtypes as NumPy gives them.
 """
 
 from __future__ import annotations
 
+import operator
 import warnings
 
 import numpy as np
 
-from weldpy.errors import WeldShapeError
+from weldpy.errors import WeldShapeError, WeldTypeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
@@ -20,75 +22,81 @@ from weldpy.numpy.array import ndarray
 from weldpy.numpy.creation import asarray
 from weldpy.numpy.dtypes import FLOAT16, compute_kind
 from weldpy.numpy.loops import ELEMENT, INDEX, loop, over
-from weldpy.numpy.reductions import reduce
-
-B, U = E.BinKind, E.UnaryKind
+from weldpy.numpy.reductions import axes_of, into_slots, reduce, reduced_shape
 
 
-def var(x, ddof=0, dtype=None):
+def var(x, axis=None, dtype=None, ddof=0, keepdims=False):
     a = asarray(x)
+    axes = axes_of(axis, a.ndim)
     work = _work_dtype(a.dtype, dtype)
     xf = a if a.dtype == work else elementwise.astype(a, work)
-    deviation = xf - reduce("mean", xf)
-    n = a.size
+    n = int(np.prod([a.shape[k] for k in axes]))
     if n - ddof <= 0:
         warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
-    total = reduce("sum", deviation * deviation)
-    result = total / (_length(xf, work) - ddof)
+    whole = len(axes) == a.ndim
+    # the count: read from the vector for a whole array (one program for every length)
+    count = _length(xf, work) if whole and a.ndim else n
+    mean = reduce("sum", xf, axes, keepdims=not whole) / count
+    deviation = xf - mean
+    total = reduce("sum", deviation * deviation, axes, keepdims=keepdims)
+    result = total / elementwise.apply(np.maximum, count - ddof, 0)
     out = FLOAT16 if a.dtype == FLOAT16 and dtype is None else np.dtype(work)
     return result if result.dtype == out else elementwise.astype(result, out)
 
 
-def std(x, ddof=0, dtype=None):
-    v = var(x, ddof, dtype)
-    return elementwise.apply(np.sqrt, v)
+def std(x, axis=None, dtype=None, ddof=0, keepdims=False):
+    return elementwise.apply(np.sqrt, var(x, axis, dtype, ddof, keepdims))
 
 
-def any(x):  # noqa: A001 (NumPy's name)
-    return _truths(x, T.BuilderOp.MAX)
+def any(x, axis=None, keepdims=False):  # noqa: A001 (NumPy's name)
+    return reduce("any", _truth(asarray(x)), axis, keepdims=keepdims)
 
 
-def all(x):  # noqa: A001
-    return _truths(x, T.BuilderOp.MIN)
+def all(x, axis=None, keepdims=False):  # noqa: A001
+    return reduce("all", _truth(asarray(x)), axis, keepdims=keepdims)
 
 
-def count_nonzero(x):
+def count_nonzero(x, axis=None, keepdims=False):
     a = asarray(x)
-    return reduce("sum", elementwise.astype(_truth(a), np.int64))
+    return reduce("sum", _truth(a), axis, np.intp, keepdims)
 
 
-def argmax(x):
-    return _arg(x, "max")
+def argmax(x, axis=None, keepdims=False):
+    return _arg(x, "max", axis, keepdims)
 
 
-def argmin(x):
-    return _arg(x, "min")
+def argmin(x, axis=None, keepdims=False):
+    return _arg(x, "min", axis, keepdims)
 
 
-def nansum(x, dtype=None):
+def nansum(x, axis=None, dtype=None, keepdims=False):
     a = asarray(x)
-    return reduce("sum", _without_nan(a, 0.0), dtype)
+    return reduce("sum", _without_nan(a, 0.0), axis, dtype, keepdims)
 
 
-def nanmean(x, dtype=None):
+def nanmean(x, axis=None, dtype=None, keepdims=False):
     a = asarray(x)
     if a.dtype.kind != "f":
-        return reduce("mean", a, dtype)
+        return reduce("mean", a, axis, dtype, keepdims)
+    axes = axes_of(axis, a.ndim)
+    if int(np.prod([a.shape[k] for k in axes])) == 0:
+        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
     present = elementwise.apply(np.logical_not, elementwise.apply(np.isnan, a))
     work = _work_dtype(a.dtype, dtype)
-    total = reduce("sum", elementwise.astype(_without_nan(a, 0.0), work))
-    count = reduce("sum", elementwise.astype(present, work))
+    total = reduce("sum", elementwise.astype(_without_nan(a, 0.0), work), axes,
+                   keepdims=keepdims)
+    count = reduce("sum", elementwise.astype(present, work), axes, keepdims=keepdims)
     mean = total / count
     out = a.dtype if dtype is None else np.dtype(dtype)
     return mean if mean.dtype == out else elementwise.astype(mean, out)
 
 
-def nanmin(x):
-    return _nan_extreme(x, "min")
+def nanmin(x, axis=None, keepdims=False):
+    return _nan_extreme(x, "min", axis, keepdims)
 
 
-def nanmax(x):
-    return _nan_extreme(x, "max")
+def nanmax(x, axis=None, keepdims=False):
+    return _nan_extreme(x, "max", axis, keepdims)
 
 
 # --- pieces ---------------------------------------------------------------------------------
@@ -115,51 +123,75 @@ def _truth(a: ndarray) -> ndarray:
     return a if a.dtype == np.bool_ else elementwise.astype(a, np.bool_)
 
 
-def _truths(x, op: T.BuilderOp) -> ndarray:
-    a = _truth(asarray(x))
-
-    def build(exprs):
-        return loop([over(exprs[0])], E.NewBuilder(T.Merger(T.BOOL, op)), ELEMENT)
-
-    if not a.shape:  # (a 0-d value: its own truth)
-        return a
-    return ndarray(Lazy(build, [a.node], T.BOOL, ("truths", op)), (), np.bool_)
-
-
 def _without_nan(a: ndarray, value: float) -> ndarray:
     if a.dtype.kind != "f":
         return a
     return elementwise.select(elementwise.apply(np.isnan, a), a.dtype.type(value), a, a.dtype)
 
 
-def _arg(x, how: str) -> ndarray:
+def _arg(x, how: str, axis, keepdims: bool) -> ndarray:
+    """The index of the first extreme (the first NaN where there is one): of the flattened
+    array for ``axis=None``, else along ``axis``."""
     a = asarray(x)
-    if a.size == 0:
+    if axis is not None:
+        try:
+            axis = operator.index(axis)
+        except TypeError:
+            raise WeldTypeError(f"arg{how}: '{type(axis).__name__}' object cannot be "
+                                "interpreted as an integer (an axis)") from None
+    axes = axes_of(axis, a.ndim)
+    axis = None if axis is None else axes[0]
+    length = int(np.prod([a.shape[k] for k in axes]))
+    if length == 0:
         raise WeldShapeError(f"attempt to get arg{how} of an empty sequence")
-    extreme = reduce(how, a)  # (NaN if there is one: its first index is the answer)
+    whole = len(axes) == a.ndim
+    extreme = reduce(how, a, axes, keepdims=not whole)
     same = elementwise.apply(np.equal, a, extreme)
     if a.dtype.kind == "f":
         both_nan = elementwise.apply(np.logical_and, elementwise.apply(np.isnan, a),
                                      elementwise.apply(np.isnan, extreme))
         same = elementwise.apply(np.logical_or, same, both_nan)
+    if not a.ndim:
+        return ndarray(Lazy.source(np.int64(0), T.I64), (), np.int64)
+    shape, i64 = a.shape, T.ScalarKind.I64
 
     def build(exprs):
-        return loop([over(exprs[0])], E.NewBuilder(T.Merger(T.I64, T.BuilderOp.MIN)),
-                    E.Select(ELEMENT, INDEX, E.Length(exprs[0])))
+        if whole and not keepdims:
+            return loop([over(exprs[0])], E.NewBuilder(T.Merger(T.I64, T.BuilderOp.MIN)),
+                        E.Select(ELEMENT, INDEX, E.Length(exprs[0])))
+        kept = reduced_shape(shape, axes, keepdims=True)
+        return into_slots(exprs[0], shape, kept, T.BuilderOp.MIN, i64,
+                          E.Select(ELEMENT, _position(shape, axis), E.Literal(i64, length)))
 
-    return ndarray(Lazy(build, [same.node], T.I64, ("first",)), (), np.int64)
+    if whole and not keepdims:  # (one program for every shape)
+        return ndarray(Lazy(build, [same.node], T.I64, ("first",)), (), np.int64)
+    node = Lazy(build, [same.node], T.Vec(T.I64), ("first", shape, axis))
+    return ndarray(node, reduced_shape(shape, axes, keepdims), np.int64)
 
 
-def _nan_extreme(x, how: str) -> ndarray:
+def _position(shape: tuple, axis: int | None) -> E.Expr:
+    """The index along ``axis`` of element ``INDEX`` of a C-order array of ``shape`` (its
+    flat index for ``axis=None``)."""
+    if axis is None:
+        return INDEX
+    i64 = T.ScalarKind.I64
+    inner = int(np.prod(shape[axis + 1:]))
+    position = INDEX if inner == 1 else E.BinOp(E.BinKind.DIV, INDEX, E.Literal(i64, inner))
+    if axis > 0:
+        position = E.BinOp(E.BinKind.MOD, position, E.Literal(i64, shape[axis]))
+    return position
+
+
+def _nan_extreme(x, how: str, axis, keepdims: bool) -> ndarray:
     a = asarray(x)
     if a.dtype.kind != "f":
-        return reduce(how, a)
-    if a.size == 0:
+        return reduce(how, a, axis, keepdims=keepdims)
+    axes = axes_of(axis, a.ndim)
+    if int(np.prod([a.shape[k] for k in axes])) == 0:
         raise WeldShapeError(f"zero-size array to reduction operation "
-                             f"{'minimum' if how == 'min' else 'maximum'} which has no "
-                             "identity")
+                             f"{'fmin' if how == 'min' else 'fmax'} which has no identity")
     fill = np.inf if how == "min" else -np.inf
-    extreme = reduce(how, _without_nan(a, fill))
-    present = _truths(elementwise.apply(np.logical_not, elementwise.apply(np.isnan, a)),
-                      T.BuilderOp.MAX)
+    extreme = reduce(how, _without_nan(a, fill), axes, keepdims=keepdims)
+    present = reduce("any", elementwise.apply(np.logical_not, elementwise.apply(np.isnan, a)),
+                     axes, keepdims=keepdims)
     return elementwise.select(present, extreme, a.dtype.type(np.nan), a.dtype)

@@ -1,0 +1,150 @@
+"""NumPy's functions that stay lazy on weldpy arrays: the reductions and statistics,
+``ufunc.reduce``, ``clip``, ``shape``/``ndim``/``size``. Reached through
+``ndarray.__array_function__``, the array's methods and weldpy.numpy's own names.
+
+Arguments are bound by NumPy's own signature of each function (positionally or by keyword,
+as NumPy takes them). A call with an argument weldpy does not compile (``where=``,
+``initial=``, ...) runs in NumPy, visibly (``weldpy.fallback``). ``out=`` is NumPy's: a lazy
+``out`` becomes the new value, a NumPy one is filled at the call.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from weldpy import fallback
+from weldpy.errors import WeldTypeError
+from weldpy.numpy import elementwise, outputs, reductions, scans, statistics
+from weldpy.numpy.array import concrete, ndarray
+
+_NO_VALUE = np._NoValue  # (NumPy's "not given" default)
+
+
+def call(func, args: tuple, kwargs: dict):
+    """``func(*args, **kwargs)`` lazy where weldpy compiles it, else NumPy's, visibly."""
+    entry = _LAZY.get(func)
+    if entry is not None:
+        implementation, taken = entry
+        arguments = _bind(func.__name__, func, args, kwargs)
+        if arguments.keys() <= taken:
+            out = arguments.pop("out", None)
+            value = implementation(**arguments)
+            if out is None:
+                return value
+            return outputs.deliver(func.__name__, value, out,
+                                   "same_kind" if func is np.clip else "unsafe")
+    return fallback.call(f"numpy.{func.__name__}", func, args, kwargs, concrete)
+
+
+def ufunc_method(ufunc: np.ufunc, method: str, args: tuple, kwargs: dict):
+    """``ufunc.reduce(a, axis=0, dtype=None, out=None, keepdims=False)`` lazy for
+    add/multiply/minimum/maximum, ``ufunc.accumulate(a, axis=0, dtype=None, out=None)`` for
+    the binary ufuncs weldpy compiles; NumPy's, visibly, otherwise."""
+    name = f"{ufunc.__name__}.{method}"
+    signature = _UFUNC_METHODS.get(method)
+    if signature is not None and (method != "reduce" or ufunc in _UFUNC_REDUCTIONS):
+        arguments = _bind(name, signature, args, kwargs)
+        if arguments.keys() <= set(_signature(signature).parameters):
+            out = arguments.pop("out", None)
+            if isinstance(out, tuple) and len(out) == 1:
+                (out,) = out
+            try:
+                value = _UFUNC_METHOD_RUNS[method](ufunc, **arguments)
+            except elementwise.NotCompiled:
+                value = None
+            if value is not None:
+                return value if out is None else outputs.deliver(name, value, out)
+    return fallback.call(f"numpy.{name}", getattr(ufunc, method), args, kwargs, concrete)
+
+
+def _reduce(ufunc, a, axis=0, dtype=None, keepdims=False):
+    how = _UFUNC_REDUCTIONS[ufunc]
+    return reductions.reduce(how, a, axis, None if how in ("min", "max") else dtype,
+                             keepdims)
+
+
+def _accumulate(ufunc, array, axis=0, dtype=None):
+    return scans.accumulate(ufunc, array, axis, dtype)
+
+
+# NumPy's signatures of the ufunc methods (``initial`` and ``where`` left out: with them a
+# call runs in NumPy)
+_UFUNC_METHODS = {"reduce": lambda a, axis=0, dtype=None, out=None, keepdims=False: None,
+                  "accumulate": lambda array, axis=0, dtype=None, out=None: None}
+_UFUNC_METHOD_RUNS = {"reduce": _reduce, "accumulate": _accumulate}
+
+
+def _bind(name: str, func, args: tuple, kwargs: dict) -> dict:
+    """The arguments given, by parameter name (those left at NumPy's defaults left out)."""
+    try:
+        bound = _signature(func).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise WeldTypeError(f"numpy.{name}: {exc}") from None
+    return {k: v for k, v in bound.arguments.items()
+            if v is not _NO_VALUE and not (k == "where" and v is True)}
+
+
+@functools.cache
+def _signature(func) -> inspect.Signature:
+    return inspect.signature(func)
+
+
+def _clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE):
+    dtype = a.dtype if isinstance(a, ndarray) else np.asarray(a).dtype
+    if dtype.kind in "iu":  # (NumPy's clip clamps Python integer bounds to the dtype)
+        info = np.iinfo(dtype)
+        a_min, a_max = (min(max(b, info.min), info.max)
+                        if isinstance(b, int) and not isinstance(b, (bool, np.generic)) else b
+                        for b in (a_min, a_max))
+    if a_min is _NO_VALUE or a_max is _NO_VALUE or a_min is None or a_max is None:
+        bound = a_max if a_min is _NO_VALUE or a_min is None else a_min
+        if bound is _NO_VALUE or bound is None:
+            raise WeldTypeError("numpy.clip: one of max or min must be given")
+        ufunc = np.minimum if bound is a_max else np.maximum
+        return elementwise.apply(ufunc, a, bound)
+    return elementwise.apply(np._core.umath.clip, a, a_min, a_max)
+
+
+def _reduction(how: str):
+    def run(a, axis=None, dtype=None, keepdims=False):
+        return reductions.reduce(how, a, axis, dtype, keepdims)
+    return run
+
+
+def _statistic(name: str):
+    function = getattr(statistics, name)
+
+    def run(a, correction=None, **arguments):
+        if correction is not None:  # (NumPy's other name of ddof)
+            arguments["ddof"] = correction
+        return function(a, **arguments)
+    return run
+
+
+_UFUNC_REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.minimum: "min",
+                     np.maximum: "max"}
+_REDUCING = {"a", "axis", "out", "keepdims"}
+# NumPy function -> (its lazy form, the parameters that form takes)
+_LAZY: dict = {
+    np.sum: (_reduction("sum"), _REDUCING | {"dtype"}),
+    np.prod: (_reduction("prod"), _REDUCING | {"dtype"}),
+    np.mean: (_reduction("mean"), _REDUCING | {"dtype"}),
+    np.min: (_reduction("min"), _REDUCING), np.max: (_reduction("max"), _REDUCING),
+    np.amin: (_reduction("min"), _REDUCING), np.amax: (_reduction("max"), _REDUCING),
+    np.var: (_statistic("var"), _REDUCING | {"dtype", "ddof", "correction"}),
+    np.std: (_statistic("std"), _REDUCING | {"dtype", "ddof", "correction"}),
+    np.clip: (_clip, {"a", "a_min", "a_max", "out"}),
+    np.shape: (lambda a: a.shape, {"a"}), np.ndim: (lambda a: a.ndim, {"a"}),
+    np.size: (lambda a, axis=None: a.size if axis is None else a.shape[axis], {"a", "axis"}),
+}
+for _name in ("any", "all", "argmin", "argmax", "nanmin", "nanmax"):
+    _LAZY[getattr(np, _name)] = (_statistic(_name), _REDUCING)
+for _name in ("nansum", "nanmean"):
+    _LAZY[getattr(np, _name)] = (_statistic(_name), _REDUCING | {"dtype"})
+for _name, _ufunc in (("cumsum", np.add), ("cumprod", np.multiply)):
+    _LAZY[getattr(np, _name)] = (functools.partial(scans.cumulative, _ufunc),
+                                 {"a", "axis", "dtype", "out"})
+_LAZY[np.count_nonzero] = (_statistic("count_nonzero"), {"a", "axis", "keepdims"})
