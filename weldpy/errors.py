@@ -41,6 +41,11 @@ class WeldZeroDivisionError(WeldRuntimeError, ZeroDivisionError):
     """Integer division or remainder by zero inside a program."""
 
 
+class WeldFloatingPointError(WeldRuntimeError, FloatingPointError):
+    """A floating-point error NumPy's error state says to raise (``np.errstate(...='raise')``
+    at the operation's call), raised when the value is evaluated."""
+
+
 class WeldIndexError(WeldRuntimeError, IndexError):
     """A lookup or slice out of range, or a missing dictionary key."""
 

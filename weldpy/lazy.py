@@ -13,12 +13,20 @@ program is compiled once per structure: a pipeline re-run on new arrays of the s
 finds its compiled program in ``_PROGRAMS`` by the graph's shape (node signatures and
 edges), without building IR. Walks are iterative (a Python loop of 10,000 updates is a chain
 10,000 nodes deep).
+
+A node may carry ``checks``: boolean nodes over the same inputs saying whether something
+happened that the frontend reports when the node is evaluated (NumPy's floating-point
+warnings). A check with hardware ``flags`` is computed only when the program's run raised
+one of those floating-point exception flags (a second program, with the checks, then runs;
+where the backend does not report flags, the checks are always computed); a check without
+flags is always computed with the values. Each check is reported once, in graph order.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -33,7 +41,7 @@ _PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()  # the graph's shape -> i
 class Lazy:
     """A value of the lazy graph (see the module docstring)."""
 
-    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated", "origin")
+    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated", "origin", "checks")
 
     def __init__(self, build: Callable[[list[E.Expr]], E.Expr], deps: Sequence[Lazy],
                  ty: T.Type, signature: tuple):
@@ -42,6 +50,7 @@ class Lazy:
         without building the program's IR."""
         self.build, self.deps, self.ty, self.signature = build, tuple(deps), ty, signature
         self.value, self.evaluated, self.origin = None, False, None
+        self.checks: tuple[Check, ...] = ()
 
     @classmethod
     def source(cls, value, ty: T.Type, origin: str | None = None) -> Lazy:
@@ -54,6 +63,17 @@ class Lazy:
     def __repr__(self) -> str:
         state = "evaluated" if self.evaluated else f"{len(self.deps)} inputs"
         return f"<weldpy.Lazy {self.ty} ({state})>"
+
+
+@dataclass(frozen=True)
+class Check:
+    """Whether something to report happened: ``node`` (a bool scalar), ``report()`` to call
+    when it did, and the floating-point exception ``flags`` (``weldpy.runtime.fp_flags``)
+    that signal it may have (None: computed with every run)."""
+
+    node: Lazy
+    report: Callable[[], None]
+    flags: int | None
 
 
 def evaluate_values(*values):
@@ -80,15 +100,48 @@ def program_of(*values) -> tuple[Program, dict[str, int]]:
 
 
 def evaluate(nodes: Sequence[Lazy]) -> list:
-    """The values of ``nodes``, computed by one program (each memoised on its node)."""
+    """The values of ``nodes``, computed by one program (each memoised on its node), and
+    the checks under them reported."""
     pending = [n for n in dict.fromkeys(nodes) if not n.evaluated]
-    if pending:
-        program, inputs = compose(pending)
+    if not pending:
+        return [n.value for n in nodes]
+    checks = _checks_under(pending)
+    outputs = pending + [c.node for c in checks if c.flags is None]
+    signalled = [c for c in checks if c.flags is not None]
+    program, inputs = compose(outputs)
+    if signalled:
+        results, raised = program.call_flagged(*inputs)
+        if raised is None or raised & _flags_of(signalled):
+            outputs += [c.node for c in signalled]
+            program, inputs = compose(outputs)
+            results = program(*inputs)
+        else:  # (no flag raised: nothing to report)
+            for check in signalled:
+                check.node.value, check.node.evaluated = False, True
+    else:
         results = program(*inputs)
-        for node, value in zip(pending, results if len(pending) > 1 else (results,),
-                               strict=True):
-            node.value, node.evaluated, node.build, node.deps = value, True, None, ()
+    for node, value in zip(outputs, results if len(outputs) > 1 else (results,),
+                           strict=True):
+        node.value, node.evaluated, node.build, node.deps = value, True, None, ()
+    for node in pending:
+        node.checks = ()
+    for check in checks:
+        if check.node.value:
+            check.report()
     return [n.value for n in nodes]
+
+
+def _checks_under(nodes: Sequence[Lazy]) -> list[Check]:
+    """The checks of the nodes not evaluated under ``nodes``, not computed yet."""
+    return [c for n in _graph(nodes)[0] if not n.evaluated for c in n.checks
+            if not c.node.evaluated]
+
+
+def _flags_of(checks: Sequence[Check]) -> int:
+    flags = 0
+    for check in checks:
+        flags |= check.flags
+    return flags
 
 
 def compose(nodes: Sequence[Lazy]) -> tuple[Program, list]:

@@ -52,6 +52,22 @@ class Program:
                   bytes_out=marshal.nbytes(result))
         return marshal.to_user(result, self.result_type)
 
+    def call_flagged(self, *args) -> tuple[object, int | None]:
+        """``(self(*args), flags)``: the floating-point exception flags the run raised
+        (``weldpy.runtime.fp_flags``' bits), or None where the backend does not report
+        them."""
+        now = settings()
+        run = self._runner(now.backend, now.optimize)
+        if not getattr(run, "reports_fp_flags", False):
+            return self(*args), None
+        canonical = marshal.args_to_canonical(args, self.params)
+        start = time.perf_counter()
+        raised: list[int] = []
+        result = run(canonical, raised)
+        count_all(run_seconds=time.perf_counter() - start, bytes_in=marshal.nbytes(canonical),
+                  bytes_out=marshal.nbytes(result))
+        return marshal.to_user(result, self.result_type), raised[0]
+
     def __repr__(self) -> str:
         return f"<weldpy.ir.Program {self.expr}>"
 

@@ -89,10 +89,16 @@ nanmin, nanmax = _statistic("nanmin"), _statistic("nanmax")
 cumsum, cumprod = _statistic("cumsum"), _statistic("cumprod")
 
 
+# NumPy's functions that take no arrays, weldpy's too (the error state applies to lazy
+# operations at their call: ``weldpy.numpy.fp_errors``)
+_NUMPY_AS_IS = frozenset({"seterr", "geterr", "seterrcall", "geterrcall", "errstate"})
+
+
 def __getattr__(name: str):
     """NumPy's own attribute; a NumPy function, wrapped to run visibly as a fallback."""
     value = getattr(_np, name)
-    if callable(value) and not isinstance(value, type) and not hasattr(value, "__path__"):
+    if callable(value) and not isinstance(value, type) and not hasattr(value, "__path__") \
+            and name not in _NUMPY_AS_IS:
         @functools.wraps(value)
         def call(*args, **kwargs):
             return _fallback.call(f"numpy.{name}", value, args, kwargs, _concrete)

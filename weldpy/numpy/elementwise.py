@@ -23,6 +23,7 @@ from weldpy.errors import WeldOverflowError, WeldShapeError, WeldTypeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
+from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
 from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
 from weldpy.numpy.operands import Operand, operand
@@ -256,9 +257,11 @@ class NotCompiled(Exception):
     """``apply`` does not compile this ufunc for these operands' types."""
 
 
-def apply(ufunc: np.ufunc, *args, dtype=None):
+def apply(ufunc: np.ufunc, *args, dtype=None, where=True):
     """``ufunc(*args)`` as a lazy array (or a lazy 0-d value, when every operand is 0-d);
-    ``NotCompiled`` when weldpy does not compile it for these types."""
+    ``NotCompiled`` when weldpy does not compile it for these types. ``where``: the elements
+    NumPy would compute (their floating-point errors alone are reported; the caller keeps
+    the others' old values)."""
     name = ufunc.__name__
     if ufunc not in OPERATIONS or ufunc.nout != 1:
         raise NotCompiled(name)
@@ -270,7 +273,8 @@ def apply(ufunc: np.ufunc, *args, dtype=None):
     if not COMPILED_FOR.get(ufunc, lambda k: True)(kinds):
         raise NotCompiled(name)
     operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
-    return build(name, ops, loop_in, out, operation, result_kind(ufunc, kinds[0]))
+    return build(name, ops, loop_in, out, operation, result_kind(ufunc, kinds[0]),
+                 None if where is True else operand(where, name))
 
 
 def erf(x):
@@ -302,34 +306,79 @@ def select(cond, a, b, dtype: np.dtype):
 
 
 def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
-          operation: Callable, result_kind: T.ScalarKind):
+          operation: Callable, result_kind: T.ScalarKind, mask: Operand | None = None):
     """The lazy value of ``operation`` over ``ops`` broadcast, each cast to its loop dtype
-    in ``loop_in``, the result (of IR kind ``result_kind``) cast to ``out``."""
+    in ``loop_in``, the result (of IR kind ``result_kind``) cast to ``out``; with NumPy's
+    floating-point error checks (``fp_errors``) of the elements where ``mask`` is true."""
     from weldpy.numpy.array import ndarray
 
     shape = _broadcast(name, ops)
     kinds = [compute_kind(d, name) for d in loop_in]
     out_kind = compute_kind(out, name)
 
-    def element(values: list[E.Expr]) -> E.Expr:
-        """The result element from the operands' values (literals already of the loop's
-        kinds; the others cast to them)."""
+    def computed(values: list[E.Expr]) -> tuple[list[E.Expr], E.Expr]:
+        """The operands (literals already of the loop's kinds; the others cast to them)
+        and the operation's result, from the operands' values."""
         converted = [v if o.node is None or _kind_of(o) is kind
                      else cast(v, _kind_of(o), kind)
                      for v, o, kind in zip(values, ops, kinds, strict=True)]
-        result = operation(converted, kinds)
+        return converted, operation(converted, kinds)
+
+    def element(values: list[E.Expr]) -> E.Expr:
+        result = computed(values)[1]
         return result if out_kind is result_kind else E.Cast(out_kind, result)
 
     deps = [o.node for o in ops if o.node is not None]
     signature = ("elementwise", name, operation, tuple(loop_in), out, shape,
                  tuple(o.signature() for o in ops))
-    if shape == ():
-        node = Lazy(lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
-                    deps, T.Scalar(out_kind), signature)
-    else:
-        node = Lazy(lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, out_kind, element),
-                    deps, T.Vec(T.Scalar(out_kind)), signature)
+    node = _node(ops, deps, loop_in, kinds, shape, element, T.Scalar(out_kind),
+                 E.NewBuilder(T.Appender(T.Scalar(out_kind))), signature)
+
+    def check_node(kind: str, condition) -> Lazy:
+        builder = E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX))
+        if mask is None:
+            return _node(ops, deps, loop_in, kinds, shape,
+                         lambda values: condition(*computed(values)), T.BOOL, builder,
+                         (*signature, "check", kind))
+        masked = [*ops, mask]
+
+        def masked_value(values):
+            where = values[-1]
+            if mask.node is not None and _kind_of(mask) is not K.BOOL:
+                where = cast(where, _kind_of(mask), K.BOOL)
+            return E.BinOp(B.BAND, condition(*computed(values[:-1])), where)
+        return _node(masked, [o.node for o in masked if o.node is not None],
+                     (*loop_in, np.dtype(bool)), [*kinds, K.BOOL], _broadcast(name, masked),
+                     masked_value, T.BOOL, builder,
+                     (*signature, "check", kind, "where", mask.signature()))
+
+    modes = fp_errors.current()
+    if modes is not None:
+        if name == "astype":
+            fp_errors.attach(node, "cast", fp_errors.cast_conditions(kinds[0], out_kind),
+                             modes, check_node, fp_errors.KINDS)
+        elif result_kind.is_float:
+            literals = [o.literal if o.node is None else None for o in ops]
+            fp_errors.attach(node, name, fp_errors.float_conditions(name, kinds, literals),
+                             modes, check_node, fp_errors.UNSIGNALLED.get(name, ()))
+        else:
+            fp_errors.attach(node, name, fp_errors.integer_conditions(name, kinds), modes,
+                             check_node, fp_errors.KINDS)
     return ndarray(node, shape, out)
+
+
+def _node(ops: list[Operand], deps: list[Lazy], loop_in: tuple, kinds: list[T.ScalarKind],
+          shape: tuple, element: Callable, element_type: T.Scalar, builder: E.Expr,
+          signature: tuple) -> Lazy:
+    """The lazy node of ``element`` over ``ops`` broadcast to ``shape``: a scalar for a 0-d
+    result, else one loop merging each element into ``builder`` (of result type
+    ``result(builder)``)."""
+    if shape == ():
+        return Lazy(lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
+                    deps, element_type, signature)
+    ty = T.Vec(element_type) if isinstance(builder.type_, T.Appender) else element_type
+    return Lazy(lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, builder, element),
+                deps, ty, signature)
 
 
 _COMPARISONS = {np.equal: (False, False, False), np.not_equal: (True, True, True),
@@ -445,8 +494,8 @@ def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[
 
 
 def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.ScalarKind],
-          shape: tuple, out_kind: T.ScalarKind, element: Callable) -> E.Expr:
-    """``result(for(..., appender, |b, i, e| merge(b, element(values))))`` over ``shape``;
+          shape: tuple, builder: E.Expr, element: Callable) -> E.Expr:
+    """``result(for(..., builder, |b, i, e| merge(b, element(values))))`` over ``shape``;
     an operand the body reads whole (broadcast, or 0-d) is bound by a ``let`` outside the
     loop, so that it is computed once."""
     n = int(np.prod(shape))
@@ -468,7 +517,7 @@ def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.
         iters = [count(n)]
     values = _values(ops, [r for r in reads if r is not None], dtypes, kinds,
                      {k: j for j, k in enumerate(full)}, shape, skip=set(full))
-    out: E.Expr = loop(iters, E.NewBuilder(T.Appender(T.Scalar(out_kind))), element(values))
+    out: E.Expr = loop(iters, builder, element(values))
     for name, value in reversed(lets):
         out = E.Let(name, value, out)
     return out

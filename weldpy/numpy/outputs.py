@@ -24,7 +24,7 @@ def call(ufunc: np.ufunc, args: tuple, out=None, where=True, dtype=None):
         if len(out) != 1:
             raise WeldTypeError(f"{ufunc.__name__}: out must be one array, got {len(out)}")
         (out,) = out
-    result = elementwise.apply(ufunc, *args, dtype=dtype)
+    result = elementwise.apply(ufunc, *args, dtype=dtype, where=where)
     if out is None and where is True:
         return result
     if out is not None:

@@ -22,6 +22,7 @@ from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.ir.scalar_ops import builder_identity
 from weldpy.lazy import Lazy
+from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
 from weldpy.numpy.elementwise import broadcast_offset
 from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
@@ -82,7 +83,8 @@ def reduce(how: str, x, axis=None, dtype=None, keepdims: bool = False):
         raise WeldShapeError(f"zero-size array to reduction operation {_UFUNC_NAMES[how]} "
                              "which has no identity")
     if length == 0 and how == "mean":
-        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=3)
+        fp_errors.warn("Mean of empty slice")
+        fp_errors.report_now("scalar divide" if len(axes) == ndim else "divide", "invalid")
     if not a.is_array:  # a 0-d value: NumPy's reduction of one element
         return ndarray_of_scalar(a, how, out)
     acc = compute_kind(out, how)  # (a mean of integers sums in f64, as NumPy)
@@ -90,6 +92,7 @@ def reduce(how: str, x, axis=None, dtype=None, keepdims: bool = False):
     if len(axes) == ndim and not keepdims:
         node = Lazy(lambda exprs: _whole(how, exprs[0], acc, elem), [a.node], T.Scalar(acc),
                     ("reduce", how, acc, elem))
+        _check_float_errors(how, a.node, node, elem, length)
         return ndarray(node, (), out)
     kept = reduced_shape(a.shape, axes, keepdims=True)
 
@@ -103,7 +106,42 @@ def reduce(how: str, x, axis=None, dtype=None, keepdims: bool = False):
 
     node = Lazy(build, [a.node], T.Vec(T.Scalar(acc)),
                 ("reduce_axes", how, acc, elem, a.shape, axes))
+    _check_float_errors(how, a.node, node, elem, length)
     return ndarray(node, reduced_shape(a.shape, axes, keepdims), out)
+
+
+def _check_float_errors(how: str, source: Lazy, node: Lazy, elem: T.ScalarKind,
+                        length: int) -> None:
+    """NumPy's ``overflow``/``invalid value encountered in reduce`` of a float sum, product
+    or mean: an infinite (NaN) result where every element is finite (none is NaN). (The
+    mean of nothing is NaN by its division, reported at the call.)"""
+    if how not in ("sum", "prod", "mean") or not elem.is_float or length == 0:
+        return
+    modes = fp_errors.current()
+    if modes is None:
+        return
+    vector_result = isinstance(node.ty, T.Vec)
+
+    def check_node(kind: str, condition) -> Lazy:
+        def build(exprs):
+            def none_of(test):  # (whether no element passes ``test``)
+                found = loop([over(exprs[0])], E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX)),
+                             test(ELEMENT))
+                return E.UnaryOp(E.UnaryKind.NOT, found)
+            facts = [none_of(lambda e: E.UnaryOp(E.UnaryKind.NOT,
+                                                 E.UnaryOp(E.UnaryKind.ISFINITE, e))),
+                     none_of(lambda e: E.UnaryOp(E.UnaryKind.ISNAN, e))]
+            if not vector_result:
+                return condition(facts, exprs[1])
+            return E.Let("finite", facts[0], E.Let("numbers", facts[1], loop(
+                [over(exprs[1])], E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX)),
+                condition([E.Ident("finite"), E.Ident("numbers")], ELEMENT))))
+        return Lazy(build, [source, node], T.BOOL, ("reduce check", kind, vector_result))
+
+    fp_errors.attach(node, "reduce", fp_errors.reduction_conditions(node.ty.elem.kind
+                                                                    if vector_result
+                                                                    else node.ty.kind),
+                     modes, check_node)
 
 
 def into_slots(vector: E.Expr, shape: tuple, kept: tuple, op: T.BuilderOp,

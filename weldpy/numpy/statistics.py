@@ -9,7 +9,6 @@ dtypes as NumPy gives them.
 from __future__ import annotations
 
 import operator
-import warnings
 
 import numpy as np
 
@@ -17,7 +16,7 @@ from weldpy.errors import WeldShapeError, WeldTypeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
-from weldpy.numpy import elementwise
+from weldpy.numpy import elementwise, fp_errors
 from weldpy.numpy.array import ndarray
 from weldpy.numpy.creation import asarray
 from weldpy.numpy.dtypes import FLOAT16, compute_kind
@@ -32,7 +31,7 @@ def var(x, axis=None, dtype=None, ddof=0, keepdims=False):
     xf = a if a.dtype == work else elementwise.astype(a, work)
     n = int(np.prod([a.shape[k] for k in axes]))
     if n - ddof <= 0:
-        warnings.warn("Degrees of freedom <= 0 for slice", RuntimeWarning, stacklevel=3)
+        fp_errors.warn("Degrees of freedom <= 0 for slice")
     whole = len(axes) == a.ndim
     # the count: read from the vector for a whole array (one program for every length)
     count = _length(xf, work) if whole and a.ndim else n
@@ -80,15 +79,20 @@ def nanmean(x, axis=None, dtype=None, keepdims=False):
         return reduce("mean", a, axis, dtype, keepdims)
     axes = axes_of(axis, a.ndim)
     if int(np.prod([a.shape[k] for k in axes])) == 0:
-        warnings.warn("Mean of empty slice", RuntimeWarning, stacklevel=3)
+        fp_errors.warn("Mean of empty slice")
     present = elementwise.apply(np.logical_not, elementwise.apply(np.isnan, a))
     work = _work_dtype(a.dtype, dtype)
     total = reduce("sum", elementwise.astype(_without_nan(a, 0.0), work), axes,
                    keepdims=keepdims)
     count = reduce("sum", elementwise.astype(present, work), axes, keepdims=keepdims)
-    mean = total / count
+    with np.errstate(divide="ignore", invalid="ignore"):  # (NumPy's own warning instead)
+        mean = total / count
     out = a.dtype if dtype is None else np.dtype(dtype)
-    return mean if mean.dtype == out else elementwise.astype(mean, out)
+    if mean.dtype != out:
+        mean = elementwise.astype(mean, out)
+    fp_errors.warn_when(mean.node, any(elementwise.apply(np.equal, count, 0)).node,
+                        "Mean of empty slice")
+    return mean
 
 
 def nanmin(x, axis=None, keepdims=False):
@@ -194,4 +198,7 @@ def _nan_extreme(x, how: str, axis, keepdims: bool) -> ndarray:
     extreme = reduce(how, _without_nan(a, fill), axes, keepdims=keepdims)
     present = reduce("any", elementwise.apply(np.logical_not, elementwise.apply(np.isnan, a)),
                      axes, keepdims=keepdims)
-    return elementwise.select(present, extreme, a.dtype.type(np.nan), a.dtype)
+    result = elementwise.select(present, extreme, a.dtype.type(np.nan), a.dtype)
+    fp_errors.warn_when(result.node, elementwise.apply(np.logical_not, all(present)).node,
+                        "All-NaN slice encountered")
+    return result

@@ -45,6 +45,7 @@ from weldpy.ir import exprs as E
 from weldpy.ir import passes, printer, udf
 from weldpy.ir import types as T
 from weldpy.ir.traverse import preorder
+from weldpy.runtime import fp_flags
 
 _ERRORS = {"index": WeldIndexError, "zero_division": WeldZeroDivisionError,
            "value": WeldValueError, "runtime": WeldRuntimeError}
@@ -111,7 +112,11 @@ class Runner:
         self._flat_pack = flat_packer(self.params)
         self._pairs = 16  # room for this many live blocks in a first weld_rt_blocks call
 
-    def __call__(self, args: tuple):
+    reports_fp_flags = fp_flags.AVAILABLE
+
+    def __call__(self, args: tuple, raised: list | None = None):
+        """The result; with ``raised``, the floating-point exception flags the run raised
+        (``weldpy.runtime.fp_flags``' bits) are appended to it."""
         frame = np.zeros(self._frame_bytes, dtype=np.uint8)
         at = address(frame)
         ctx = frame[:_CTX_BYTES].view(np.int64)
@@ -127,7 +132,11 @@ class Runner:
         # there too: a program returning its argument)
         keep = self._pack(frame, args)
         try:
+            if raised is not None:
+                fp_flags.clear()
             self._main(at + self._args_at, at + self._result_at, at)
+            if raised is not None:
+                raised.append(fp_flags.raised() | int(ctx[runtime_ir.FP_FLAGS]))
             count_all(loops_executed=int(ctx[runtime_ir.LOOPS_EXECUTED]),
                       bytes_allocated=int(ctx[runtime_ir.BYTES_ALLOCATED]))
             self._raise_if_failed(ctx)

@@ -49,7 +49,7 @@ from weldpy.errors import WeldValueError
 HEADER = 32
 CTX_WORDS = 12
 ERROR, DETAIL0, DETAIL1, SENTINEL, BYTES_ALLOCATED, LOOPS_EXECUTED = 0, 1, 2, 3, 5, 6
-THREADS, GRAIN, POOL, INTERRUPT = 7, 8, 9, 10
+THREADS, GRAIN, POOL, INTERRUPT, FP_FLAGS = 7, 8, 9, 10, 11
 MEMORY_SITE = -1  # error word for a failed allocation (detail 0: the size asked for)
 INTERRUPT_SITE = -2  # error word of a loop stopped by Ctrl-C
 MAX_BYTES = 1 << 62  # larger requests fail at once (and size + header cannot wrap)

@@ -7,11 +7,14 @@ gives every part after the first a context of its own (``init_part_ctx``), enter
 takes back the parts' blocks, counters and first error (``weld_rt_adopt``). A worker claims
 parts from the atomic counter ``NEXT`` until none is left, runs each with the loop's part
 function ``env[PART_FN](env, ctx, lo, hi, p)``, and raises ``STOP`` when a part failed, so
-that the others stop at their next chunk.
+that the others stop at their next chunk. Before it returns, a worker adds the
+floating-point exception flags its thread raised to ``ctx[FP_FLAGS]`` of the run and clears
+them (on x86-64: the MXCSR status bits), so that a run reports the flags of every thread.
 """
 
 from __future__ import annotations
 
+import llvmlite.binding as llvm
 from llvmlite import ir
 
 from weldpy.backends.llvm import runtime_ir as R
@@ -77,8 +80,29 @@ def _worker(module: ir.Module) -> ir.Function:
         b.atomic_rmw("xchg", env_word(b, env, STOP), ir.Constant(I64, 1), MONOTONIC)
     b.branch(claim)
     b.position_at_end(done)
+    if llvm.get_process_triple().startswith("x86_64"):
+        _hand_over_fp_flags(module, b, main_ctx)
     b.ret_void()
     return fn
+
+
+FP_STATUS = 0x1D  # MXCSR's invalid, divide-by-zero, overflow and underflow flags
+
+
+def _hand_over_fp_flags(module: ir.Module, b: ir.IRBuilder, main_ctx) -> None:
+    """``ctx[FP_FLAGS] |= this thread's flags``, then clear them (MXCSR's low six bits)."""
+    csr_type = ir.FunctionType(VOID, [PTR])
+    read = module.globals.get("llvm.x86.sse.stmxcsr") or ir.Function(
+        module, csr_type, "llvm.x86.sse.stmxcsr")
+    write = module.globals.get("llvm.x86.sse.ldmxcsr") or ir.Function(
+        module, csr_type, "llvm.x86.sse.ldmxcsr")
+    slot = b.alloca(I32)
+    b.call(read, [slot])
+    csr = b.load(slot, typ=I32)
+    raised = b.zext(b.and_(csr, ir.Constant(I32, FP_STATUS)), I64)
+    b.atomic_rmw("or", R.ctx_word(b, main_ctx, R.FP_FLAGS), raised, MONOTONIC)
+    b.store(b.and_(csr, ir.Constant(I32, ~0x3F & 0xFFFFFFFF)), slot)
+    b.call(write, [slot])
 
 
 def _run_parts(module: ir.Module, rt: dict, worker: ir.Function) -> ir.Function:

@@ -1,0 +1,260 @@
+"""NumPy's floating-point errors on lazy operations: ``divide by zero``, ``overflow`` and
+``invalid value`` ``encountered in <ufunc>``, handled as NumPy's error state
+(``np.errstate``/``np.seterr``, and ``np.seterrcall``) said at the operation's call:
+ignored, warned (RuntimeWarning), raised (``WeldFloatingPointError``, a
+``FloatingPointError``), printed, logged or passed to the error callback. They are reported
+when the value is evaluated.
+
+Each operation whose mode is not ``ignore`` carries a check per kind of error
+(``weldpy.lazy.Check``): a boolean over the same operands, true when some element meets
+NumPy's condition. Float operations: ``invalid`` when a result is NaN and no operand is;
+``divide`` when a result is infinite from finite operands at a pole (``x / 0``, ``log(0)``,
+``log1p(-1)``, ``0 ** -n``, ``reciprocal(0)``); ``overflow`` for other infinite results of
+finite operands. Integer ``//``, ``%`` and ``fmod`` by zero: ``divide``; ``MIN // -1``:
+``overflow``. Casts (``astype``) of NaN, infinities and floats out of the range x86-64's
+conversion takes to integers: ``invalid``; of finite floats to infinite narrower floats:
+``overflow``. Reductions: ``overflow``/``invalid`` in ``reduce``. The checks of float
+arithmetic are computed only when the run raised the matching hardware flag, so a pipeline
+without errors runs without them; those of integer division and of casts (which raise no
+flag, or not NumPy's) are computed with the values.
+
+Not reported: underflow (NumPy ignores it by default), and float16 results beyond float16's
+range (computed in float32; README).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+
+from weldpy.errors import WeldFloatingPointError
+from weldpy.ir import exprs as E
+from weldpy.ir import types as T
+from weldpy.lazy import Check, Lazy
+from weldpy.runtime import fp_flags
+
+B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
+KINDS = ("divide", "over", "invalid")  # (NumPy's order of reporting)
+_WORDS = {"divide": "divide by zero", "over": "overflow", "invalid": "invalid value"}
+_HARDWARE = {"divide": fp_flags.DIVIDE, "over": fp_flags.OVERFLOW,
+             "invalid": fp_flags.INVALID}
+_CALLBACK_FLAG = {"divide": 1, "over": 2, "invalid": 8}  # (``np.seterrcall``'s bits)
+
+# an error condition from the operands (of the loop's kinds) and the result (of its kind)
+Condition = Callable[[list[E.Expr], E.Expr], E.Expr]
+
+
+class Modes:
+    """NumPy's error state at a call: the mode of each kind not ignored, and the callback."""
+
+    __slots__ = ("modes", "callback")
+
+    def __init__(self, modes: dict[str, str], callback):
+        self.modes, self.callback = modes, callback
+
+
+def current() -> Modes | None:
+    """NumPy's error state now; None when every kind weldpy reports is ignored."""
+    state = np.geterr()
+    modes = {k: state[k] for k in KINDS if state[k] != "ignore"}
+    if not modes:
+        return None
+    callback = np.geterrcall() if {"call", "log"} & set(modes.values()) else None
+    return Modes(modes, callback)
+
+
+def attach(node: Lazy, name: str, conditions: dict[str, Condition], modes: Modes | None,
+           check_node: Callable[[str, Condition], Lazy],
+           unsignalled: frozenset[str] | tuple[str, ...] = ()) -> None:
+    """Give ``node`` (the value of operation ``name``) a check for each kind of error its
+    mode does not ignore; ``check_node(kind, condition)`` makes the boolean node.
+    ``unsignalled``: the kinds the hardware flags do not signal as NumPy's code does
+    (integer division never traps; glibc's scalar ``pow(0, -inf)`` raises no flag), whose
+    checks are computed with the values."""
+    if modes is None or not conditions:
+        return
+    node.checks = tuple(
+        Check(check_node(kind, conditions[kind]), _reporter(name, kind, modes),
+              None if kind in unsignalled else _HARDWARE[kind])
+        for kind in KINDS if kind in conditions and kind in modes.modes)
+
+
+def report_now(name: str, kind: str) -> None:
+    """Report error ``kind`` of operation ``name`` now, as NumPy's error state says (for
+    errors known at the call: the mean of an empty slice)."""
+    modes = current()
+    if modes is not None and kind in modes.modes:
+        _reporter(name, kind, modes)()
+
+
+def warn(message: str) -> None:
+    """NumPy's RuntimeWarning ``message``, shown at the user's line (NumPy's warnings known
+    at the call: ``Mean of empty slice``)."""
+    warnings.warn(message, RuntimeWarning, stacklevel=_stack_level())
+
+
+def warn_when(node: Lazy, condition: Lazy, message: str) -> None:
+    """Give ``node`` a RuntimeWarning ``message`` when ``condition`` (a bool node, computed
+    with the values) is true: NumPy's own warnings that depend on the data (``All-NaN slice
+    encountered``)."""
+    node.checks = (*node.checks, Check(condition, lambda: warn(message), None))
+
+
+def float_conditions(name: str, kinds: list[T.ScalarKind],
+                     literals: list) -> dict[str, Condition]:
+    """The error conditions of float operation ``name`` on operands of ``kinds`` (those
+    given as constants in ``literals``, None for the others)."""
+    if name not in _FLOAT_OPERATIONS:
+        return {}
+    pole = _POLES.get(name)
+
+    def floats(args):
+        return [a for a, k in zip(args, kinds, strict=True) if k.is_float]
+
+    def inf_from_finite(args, result):
+        return _all([E.UnaryOp(U.ISINF, result)]
+                    + [E.UnaryOp(U.ISFINITE, a) for a in floats(args)])
+
+    def nan_from_numbers(args, result):
+        return _all([E.UnaryOp(U.ISNAN, result)]
+                    + [E.UnaryOp(U.NOT, E.UnaryOp(U.ISNAN, a)) for a in floats(args)])
+
+    if pole is None:
+        return {"invalid": nan_from_numbers, "over": inf_from_finite}
+    if name == "power":  # (0 ** -inf is a division by zero too)
+        def infinite_power_of_zero(args, result):
+            return E.BinOp(B.BAND, E.UnaryOp(U.ISINF, result), pole(args, kinds))
+        conditions = {"invalid": nan_from_numbers, "divide": infinite_power_of_zero,
+                      "over": inf_from_finite}
+        if literals[1] is None or not literals[1] >= 0:  # (else no pole: x ** 2)
+            conditions["over"] = lambda args, result: E.BinOp(
+                B.BAND, inf_from_finite(args, result), E.UnaryOp(U.NOT, pole(args, kinds)))
+            return conditions
+        del conditions["divide"]
+        return conditions
+    return {
+        "invalid": nan_from_numbers,
+        "over": lambda args, result: E.BinOp(B.BAND, inf_from_finite(args, result),
+                                             E.UnaryOp(U.NOT, pole(args, kinds))),
+        "divide": lambda args, result: E.BinOp(B.BAND, inf_from_finite(args, result),
+                                               pole(args, kinds)),
+    }
+
+
+def integer_conditions(name: str, kinds: list[T.ScalarKind]) -> dict[str, Condition]:
+    """Integer ``//``, ``%`` and ``fmod``: by zero, and (``//``) the most negative by -1."""
+    if name not in ("floor_divide", "remainder", "fmod"):
+        return {}
+    kind = kinds[1]
+    conditions: dict[str, Condition] = {
+        "divide": lambda args, result: E.BinOp(B.EQ, args[1], E.Literal(kind, 0))}
+    if name == "floor_divide" and kind.is_signed:
+        smallest = int(np.iinfo(kind.dtype).min)
+        conditions["over"] = lambda args, result: E.BinOp(
+            B.BAND, E.BinOp(B.EQ, args[0], E.Literal(kind, smallest)),
+            E.BinOp(B.EQ, args[1], E.Literal(kind, -1)))
+    return conditions
+
+
+def cast_conditions(source: T.ScalarKind, target: T.ScalarKind) -> dict[str, Condition]:
+    """``astype``: float to integer of NaN, infinities and values out of the integer's range
+    (invalid); float to a narrower float of finite values that become infinite (overflow)."""
+    if not source.is_float:
+        return {}
+    if target.is_int:
+        low, high = _converted_range(np.dtype(target.dtype))
+
+        def out_of_range(args, result):
+            a = args[0]
+            inside = E.BinOp(B.BAND, E.BinOp(B.GE, a, E.Literal(source, low)),
+                             E.BinOp(B.LT, a, E.Literal(source, high)))
+            return E.UnaryOp(U.NOT, inside)  # (NaN is outside)
+        return {"invalid": out_of_range}
+    if target.is_float and np.dtype(target.dtype).itemsize < np.dtype(source.dtype).itemsize:
+        return {"over": lambda args, result: E.BinOp(
+            B.BAND, E.UnaryOp(U.ISINF, result), E.UnaryOp(U.ISFINITE, args[0]))}
+    return {}
+
+
+def reduction_conditions(kind: T.ScalarKind) -> dict[str, Condition]:
+    """A float reduction (``reduce``): an infinite result of finite elements (overflow), a
+    NaN result of elements without NaN (invalid). ``args[0]`` is whether every element is
+    finite, ``args[1]`` whether none is NaN."""
+    if not kind.is_float:
+        return {}
+    return {"over": lambda args, result: E.BinOp(B.BAND, E.UnaryOp(U.ISINF, result), args[0]),
+            "invalid": lambda args, result: E.BinOp(B.BAND, E.UnaryOp(U.ISNAN, result),
+                                                    args[1])}
+
+
+def _converted_range(target: np.dtype) -> tuple[float, float]:
+    """The floats NumPy converts to ``target`` without the invalid flag: x86-64 converts
+    to the small integers through int32, to uint32 through int64, and to uint64 in two
+    int64 halves."""
+    if target.itemsize < 4 or target == np.int32:
+        return -2.0 ** 31, 2.0 ** 31
+    if target == np.uint64:
+        return -2.0 ** 63, 2.0 ** 64
+    return -2.0 ** 63, 2.0 ** 63
+
+
+def _all(terms: list[E.Expr]) -> E.Expr:
+    out = terms[0]
+    for term in terms[1:]:
+        out = E.BinOp(B.BAND, out, term)
+    return out
+
+
+def _zero(k: int) -> Callable:
+    return lambda args, kinds: E.BinOp(B.EQ, args[k], E.Literal(kinds[k], 0))
+
+
+# float operations that can raise (the others never make NaN or infinity from numbers)
+_FLOAT_OPERATIONS = frozenset((
+    "add", "subtract", "multiply", "divide", "true_divide", "floor_divide", "remainder",
+    "fmod", "power", "reciprocal", "square", "exp", "expm1", "log", "log1p", "log2", "log10",
+    "sqrt", "sin", "cos", "tan", "arcsin", "arccos", "sinh", "cosh", "hypot", "deg2rad",
+    "rad2deg", "radians", "degrees"))
+# the kinds of errors of these operations the hardware flags do not signal as NumPy's code
+UNSIGNALLED = {"power": frozenset({"divide"})}
+# where an infinite result of finite operands is a division by zero, not an overflow
+_POLES: dict[str, Callable] = {
+    "divide": _zero(1), "true_divide": _zero(1), "floor_divide": _zero(1),
+    "reciprocal": _zero(0), "log": _zero(0), "log2": _zero(0), "log10": _zero(0),
+    "log1p": lambda args, kinds: E.BinOp(B.EQ, args[0], E.Literal(kinds[0], -1.0)),
+    "power": _zero(0),
+}
+
+
+def _reporter(name: str, kind: str, modes: Modes) -> Callable[[], None]:
+    mode = modes.modes[kind]
+    message = f"{_WORDS[kind]} encountered in {name}"
+
+    def report() -> None:
+        if mode == "warn":
+            warn(message)
+        elif mode == "raise":
+            raise WeldFloatingPointError(message)
+        elif mode == "call":
+            modes.callback(_WORDS[kind], _CALLBACK_FLAG[kind])
+        elif mode == "log":
+            modes.callback.write(f"Warning: {message}\n")
+        else:  # "print"
+            print(f"Warning: {message}", file=sys.stdout)
+    return report
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _stack_level() -> int:
+    """The ``warnings.warn`` stack level (called from ``warn``) of the first caller outside
+    weldpy."""
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
