@@ -24,6 +24,7 @@ flags is always computed with the values. Each check is reported once, in graph 
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,10 +106,13 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
     pending = [n for n in dict.fromkeys(nodes) if not n.evaluated]
     if not pending:
         return [n.value for n in nodes]
-    checks = _checks_under(pending)
-    outputs = pending + [c.node for c in checks if c.flags is None]
+    graph = _graph(pending)
+    checks = [c for n in graph[0] if not n.evaluated for c in n.checks
+              if not c.node.evaluated]
+    always = [c.node for c in checks if c.flags is None]
     signalled = [c for c in checks if c.flags is not None]
-    program, inputs = compose(outputs)
+    outputs = pending + always
+    program, inputs = compose(outputs, None if always else graph)
     if signalled:
         results, raised = program.call_flagged(*inputs)
         if raised is None or raised & _flags_of(signalled):
@@ -131,12 +135,6 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
     return [n.value for n in nodes]
 
 
-def _checks_under(nodes: Sequence[Lazy]) -> list[Check]:
-    """The checks of the nodes not evaluated under ``nodes``, not computed yet."""
-    return [c for n in _graph(nodes)[0] if not n.evaluated for c in n.checks
-            if not c.node.evaluated]
-
-
 def _flags_of(checks: Sequence[Check]) -> int:
     flags = 0
     for check in checks:
@@ -144,11 +142,12 @@ def _flags_of(checks: Sequence[Check]) -> int:
     return flags
 
 
-def compose(nodes: Sequence[Lazy]) -> tuple[Program, list]:
+def compose(nodes: Sequence[Lazy], graph: tuple | None = None) -> tuple[Program, list]:
     """The compiled program computing ``nodes`` (not evaluated yet) and its arguments. The
     graph's shape (each node's signature and which nodes it reads, in order; which inputs
-    are the same) finds a program compiled before without building its IR."""
-    order, uses = _graph(nodes)
+    are the same) finds a program compiled before without building its IR. ``graph``:
+    ``_graph(nodes)``, when the caller has it."""
+    order, uses = graph if graph is not None else _graph(nodes)
     position = {id(n): k for k, n in enumerate(order)}
     inputs: list = []
     by_input: dict[object, int] = {}  # a source's value (``_input_key``) -> its parameter
@@ -198,6 +197,21 @@ def _program(nodes: Sequence[Lazy], order: list[Lazy], uses: dict[int, int],
     for name, value in reversed(lets):
         body = E.Let(name, value, body)
     return E.Lambda(tuple(params), body)
+
+
+def interned(signature: tuple) -> int:
+    """A number standing for ``signature`` (equal signatures, the same number; never one
+    that stood for another): a node's signature that hashes at once."""
+    number = _INTERNED.get(signature)
+    if number is None:
+        if len(_INTERNED) > 100_000:
+            _INTERNED.clear()
+        number = _INTERNED[signature] = next(_NUMBERS)
+    return number
+
+
+_INTERNED: dict[tuple, int] = {}
+_NUMBERS = itertools.count()
 
 
 def _input_key(value, ty: T.Type) -> object:

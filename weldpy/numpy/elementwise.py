@@ -22,7 +22,7 @@ import numpy as np
 from weldpy.errors import WeldOverflowError, WeldShapeError, WeldTypeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
-from weldpy.lazy import Lazy
+from weldpy.lazy import Check, Lazy, interned
 from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
 from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
@@ -309,76 +309,115 @@ def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
           operation: Callable, result_kind: T.ScalarKind, mask: Operand | None = None):
     """The lazy value of ``operation`` over ``ops`` broadcast, each cast to its loop dtype
     in ``loop_in``, the result (of IR kind ``result_kind``) cast to ``out``; with NumPy's
-    floating-point error checks (``fp_errors``) of the elements where ``mask`` is true."""
+    floating-point error checks (``fp_errors``) of the elements where ``mask`` is true.
+
+    ``name``, the dtypes and the operands' keys determine ``operation`` and the IR; what
+    is made from them (the IR builders, the checks' plans) is made once and kept
+    (``_RECIPES``): a pipeline run again only makes its graph's nodes."""
+    modes = fp_errors.current()
+    key = (name, loop_in, out, tuple(o.key() for o in ops),
+           None if mask is None else mask.key(), None if modes is None else modes.key)
+    recipe = _RECIPES.get(key)
+    if recipe is None:
+        recipe = _Recipe(name, [o.template() for o in ops], loop_in, out, operation,
+                         result_kind, None if mask is None else mask.template(), modes, key)
+        if len(_RECIPES) > 4096:
+            _RECIPES.clear()
+        _RECIPES[key] = recipe
+    deps = [o.node for o in ops if o.node is not None]
+    node = Lazy(recipe.build, deps, recipe.ty, recipe.signature)
+    if recipe.checks:
+        masked = deps if mask is None or mask.node is None else [*deps, mask.node]
+        node.checks = tuple(Check(Lazy(build_check, masked, T.BOOL, signature), report, flags)
+                            for build_check, signature, report, flags in recipe.checks)
     from weldpy.numpy.array import ndarray
 
-    shape = _broadcast(name, ops)
-    kinds = [compute_kind(d, name) for d in loop_in]
-    out_kind = compute_kind(out, name)
+    return ndarray(node, recipe.shape, out)
 
-    def computed(values: list[E.Expr]) -> tuple[list[E.Expr], E.Expr]:
-        """The operands (literals already of the loop's kinds; the others cast to them)
-        and the operation's result, from the operands' values."""
-        converted = [v if o.node is None or _kind_of(o) is kind
-                     else cast(v, _kind_of(o), kind)
-                     for v, o, kind in zip(values, ops, kinds, strict=True)]
-        return converted, operation(converted, kinds)
 
-    def element(values: list[E.Expr]) -> E.Expr:
-        result = computed(values)[1]
-        return result if out_kind is result_kind else E.Cast(out_kind, result)
+_RECIPES: dict[tuple, _Recipe] = {}
 
-    deps = [o.node for o in ops if o.node is not None]
-    signature = ("elementwise", name, operation, tuple(loop_in), out, shape,
-                 tuple(o.signature() for o in ops))
-    node = _node(ops, deps, loop_in, kinds, shape, element, T.Scalar(out_kind),
-                 E.NewBuilder(T.Appender(T.Scalar(out_kind))), signature)
 
-    def check_node(kind: str, condition) -> Lazy:
-        builder = E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX))
-        if mask is None:
-            return _node(ops, deps, loop_in, kinds, shape,
-                         lambda values: condition(*computed(values)), T.BOOL, builder,
-                         (*signature, "check", kind))
-        masked = [*ops, mask]
+class _Recipe:
+    """What ``build`` makes once per key: the result's shape, the node's IR builder, type
+    and signature, and each check's (IR builder, signature, report, flags). It holds
+    ``Operand.template``s, never the graph."""
 
-        def masked_value(values):
-            where = values[-1]
-            if mask.node is not None and _kind_of(mask) is not K.BOOL:
-                where = cast(where, _kind_of(mask), K.BOOL)
-            return E.BinOp(B.BAND, condition(*computed(values[:-1])), where)
-        return _node(masked, [o.node for o in masked if o.node is not None],
-                     (*loop_in, np.dtype(bool)), [*kinds, K.BOOL], _broadcast(name, masked),
-                     masked_value, T.BOOL, builder,
-                     (*signature, "check", kind, "where", mask.signature()))
+    __slots__ = ("shape", "build", "ty", "signature", "checks")
 
-    modes = fp_errors.current()
-    if modes is not None:
+    def __init__(self, name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
+                 operation: Callable, result_kind: T.ScalarKind, mask: Operand | None,
+                 modes, key: tuple):
+        shape = self.shape = _broadcast(name, ops)
+        kinds = [compute_kind(d, name) for d in loop_in]
+        out_kind = compute_kind(out, name)
+
+        def computed(values: list[E.Expr]) -> tuple[list[E.Expr], E.Expr]:
+            """The operands (literals already of the loop's kinds; the others cast to
+            them) and the operation's result, from the operands' values."""
+            converted = [v if o.node is None or _kind_of(o) is kind
+                         else cast(v, _kind_of(o), kind)
+                         for v, o, kind in zip(values, ops, kinds, strict=True)]
+            return converted, operation(converted, kinds)
+
+        def element(values: list[E.Expr]) -> E.Expr:
+            result = computed(values)[1]
+            return result if out_kind is result_kind else E.Cast(out_kind, result)
+
+        self.signature = interned(("elementwise", *key[:5]))
+        self.build, self.ty = _builder(ops, loop_in, kinds, shape, element,
+                                       T.Scalar(out_kind),
+                                       E.NewBuilder(T.Appender(T.Scalar(out_kind))))
         if name == "astype":
-            fp_errors.attach(node, "cast", fp_errors.cast_conditions(kinds[0], out_kind),
-                             modes, check_node, fp_errors.KINDS)
+            plans = fp_errors.planned("cast", fp_errors.cast_conditions(kinds[0], out_kind),
+                                      modes, fp_errors.KINDS)
         elif result_kind.is_float:
             literals = [o.literal if o.node is None else None for o in ops]
-            fp_errors.attach(node, name, fp_errors.float_conditions(name, kinds, literals),
-                             modes, check_node, fp_errors.UNSIGNALLED.get(name, ()))
+            plans = fp_errors.planned(name, fp_errors.float_conditions(name, kinds, literals),
+                                      modes, fp_errors.UNSIGNALLED.get(name, ()))
         else:
-            fp_errors.attach(node, name, fp_errors.integer_conditions(name, kinds), modes,
-                             check_node, fp_errors.KINDS)
-    return ndarray(node, shape, out)
+            plans = fp_errors.planned(name, fp_errors.integer_conditions(name, kinds), modes,
+                                      fp_errors.KINDS)
+        any_of = E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX))
+        checks = []
+        for kind, condition, report, flags in plans:
+            signature = interned(("elementwise", *key[:5], "check", kind))
+            if mask is None:
+                build_check = _builder(ops, loop_in, kinds, shape,
+                                       lambda values, c=condition: c(*computed(values)),
+                                       T.BOOL, any_of)[0]
+            else:
+                build_check = _masked_check(name, ops, mask, loop_in, kinds, condition,
+                                            computed, any_of)
+            checks.append((build_check, signature, report, flags))
+        self.checks = tuple(checks)
 
 
-def _node(ops: list[Operand], deps: list[Lazy], loop_in: tuple, kinds: list[T.ScalarKind],
-          shape: tuple, element: Callable, element_type: T.Scalar, builder: E.Expr,
-          signature: tuple) -> Lazy:
-    """The lazy node of ``element`` over ``ops`` broadcast to ``shape``: a scalar for a 0-d
-    result, else one loop merging each element into ``builder`` (of result type
-    ``result(builder)``)."""
+def _masked_check(name: str, ops: list[Operand], mask: Operand, loop_in: tuple,
+                  kinds: list[T.ScalarKind], condition, computed, any_of: E.Expr) -> Callable:
+    """The IR builder of a check of the elements where ``mask`` is true."""
+    masked = [*ops, mask]
+
+    def value(values):
+        where = values[-1]
+        if mask.node is not None and _kind_of(mask) is not K.BOOL:
+            where = cast(where, _kind_of(mask), K.BOOL)
+        return E.BinOp(B.BAND, condition(*computed(values[:-1])), where)
+    return _builder(masked, (*loop_in, np.dtype(bool)), [*kinds, K.BOOL],
+                    _broadcast(name, masked), value, T.BOOL, any_of)[0]
+
+
+def _builder(ops: list[Operand], loop_in: tuple, kinds: list[T.ScalarKind], shape: tuple,
+             element: Callable, element_type: T.Scalar, builder: E.Expr
+             ) -> tuple[Callable, T.Type]:
+    """The IR builder (``exprs -> expr``) of ``element`` over ``ops`` broadcast to
+    ``shape``, and its type: a scalar for a 0-d result, else one loop merging each element
+    into ``builder`` (of result type ``result(builder)``)."""
     if shape == ():
-        return Lazy(lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
-                    deps, element_type, signature)
+        return (lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
+                element_type)
     ty = T.Vec(element_type) if isinstance(builder.type_, T.Appender) else element_type
-    return Lazy(lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, builder, element),
-                deps, ty, signature)
+    return (lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, builder, element), ty)
 
 
 _COMPARISONS = {np.equal: (False, False, False), np.not_equal: (True, True, True),

@@ -49,38 +49,67 @@ Condition = Callable[[list[E.Expr], E.Expr], E.Expr]
 
 
 class Modes:
-    """NumPy's error state at a call: the mode of each kind not ignored, and the callback."""
+    """NumPy's error state at a call: the mode of each kind not ignored, the callback, and
+    a hashable ``key`` of both."""
 
-    __slots__ = ("modes", "callback")
+    __slots__ = ("modes", "callback", "key")
 
     def __init__(self, modes: dict[str, str], callback):
         self.modes, self.callback = modes, callback
+        self.key = (tuple(modes.items()), id(callback))
 
 
 def current() -> Modes | None:
-    """NumPy's error state now; None when every kind weldpy reports is ignored."""
+    """NumPy's error state now; None when every kind weldpy reports is ignored. (Read once
+    per state: NumPy keeps the state in one object per ``errstate``/``seterr``, which
+    ``_state_object`` finds without building the dictionary ``np.geterr`` returns.)"""
+    global _last
+    state_object = _state_object() if _state_object is not None else None
+    if state_object is not None and _last[0] is state_object:
+        return _last[1]
     state = np.geterr()
     modes = {k: state[k] for k in KINDS if state[k] != "ignore"}
-    if not modes:
-        return None
     callback = np.geterrcall() if {"call", "log"} & set(modes.values()) else None
-    return Modes(modes, callback)
+    found = Modes(modes, callback) if modes else None
+    if state_object is not None:
+        _last = (state_object, found)
+    return found
+
+
+try:  # (NumPy >= 2.0 keeps the error state in this context variable)
+    from numpy._core._ufunc_config import _extobj_contextvar
+
+    _state_object = _extobj_contextvar.get
+except ImportError:
+    _state_object = None
+_last: tuple = (None, None)
+
+
+# a check to make: (kind, its condition, how to report it, the flags that signal it)
+Planned = tuple[str, Condition, Callable[[], None], int | None]
+
+
+def planned(name: str, conditions: dict[str, Condition], modes: Modes | None,
+            unsignalled: frozenset[str] | tuple[str, ...] = ()) -> list[Planned]:
+    """The checks operation ``name`` needs: one per kind of error whose mode is not ignored.
+    ``unsignalled``: the kinds the hardware flags do not signal as NumPy's code does
+    (integer division never traps; glibc's scalar ``pow(0, -inf)`` raises no flag), whose
+    checks are computed with the values."""
+    if modes is None or not conditions:
+        return []
+    return [(kind, conditions[kind], _reporter(name, kind, modes),
+             None if kind in unsignalled else _HARDWARE[kind])
+            for kind in KINDS if kind in conditions and kind in modes.modes]
 
 
 def attach(node: Lazy, name: str, conditions: dict[str, Condition], modes: Modes | None,
            check_node: Callable[[str, Condition], Lazy],
            unsignalled: frozenset[str] | tuple[str, ...] = ()) -> None:
-    """Give ``node`` (the value of operation ``name``) a check for each kind of error its
-    mode does not ignore; ``check_node(kind, condition)`` makes the boolean node.
-    ``unsignalled``: the kinds the hardware flags do not signal as NumPy's code does
-    (integer division never traps; glibc's scalar ``pow(0, -inf)`` raises no flag), whose
-    checks are computed with the values."""
-    if modes is None or not conditions:
-        return
-    node.checks = tuple(
-        Check(check_node(kind, conditions[kind]), _reporter(name, kind, modes),
-              None if kind in unsignalled else _HARDWARE[kind])
-        for kind in KINDS if kind in conditions and kind in modes.modes)
+    """Give ``node`` (the value of operation ``name``) the checks it needs (``planned``);
+    ``check_node(kind, condition)`` makes each boolean node."""
+    node.checks = tuple(Check(check_node(kind, condition), report, flags)
+                        for kind, condition, report, flags
+                        in planned(name, conditions, modes, unsignalled))
 
 
 def report_now(name: str, kind: str) -> None:
@@ -125,6 +154,15 @@ def float_conditions(name: str, kinds: list[T.ScalarKind],
 
     if pole is None:
         return {"invalid": nan_from_numbers, "over": inf_from_finite}
+    if name == "floor_divide":  # (NumPy snaps an infinite quotient to an integer: inf - inf)
+        def snapped_infinity(args, result):
+            return E.BinOp(B.BOR, nan_from_numbers(args, result), E.BinOp(
+                B.BAND, inf_from_finite(args, result), E.UnaryOp(U.NOT, pole(args, kinds))))
+        return {"invalid": snapped_infinity,
+                "over": lambda args, result: E.BinOp(B.BAND, inf_from_finite(args, result),
+                                                     E.UnaryOp(U.NOT, pole(args, kinds))),
+                "divide": lambda args, result: E.BinOp(B.BAND, inf_from_finite(args, result),
+                                                       pole(args, kinds))}
     if name == "power":  # (0 ** -inf is a division by zero too)
         def infinite_power_of_zero(args, result):
             return E.BinOp(B.BAND, E.UnaryOp(U.ISINF, result), pole(args, kinds))

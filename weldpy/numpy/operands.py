@@ -10,6 +10,8 @@ a weak scalar.
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,13 +41,25 @@ class Operand:
     def dtype(self) -> np.dtype | None:
         return self.resolves if isinstance(self.resolves, np.dtype) else None
 
-    def signature(self) -> tuple:
-        """What of this operand shapes the IR built for it: its shape and type, and a
-        literal's value (by its bytes: a NaN equals itself)."""
+    def key(self) -> tuple:
+        """What of this operand shapes the IR built for it, cheaply: a lazy operand's shape
+        and dtype (its IR type follows from them), a literal's type and value (a float's
+        sign too: -0.0 is not 0.0; a NaN never equals another, so it only misses)."""
         if self.node is not None:
-            return ("node", self.shape, self.node.ty)
-        value = np.asarray(self.literal)
-        return ("literal", str(self.resolves), value.dtype.str, value.tobytes())
+            return (self.shape, self.resolves)
+        value = self.literal
+        if isinstance(value, float):
+            return (float, value, math.copysign(1.0, value))
+        if isinstance(value, np.generic):
+            return (value.dtype, value.tobytes())
+        return (type(value), value)
+
+    def template(self) -> Operand:
+        """This operand without its graph node (its type kept): what an IR builder shared
+        by every call with the same ``key`` may hold without keeping the inputs alive."""
+        if self.node is None:
+            return self
+        return Operand(self.shape, self.resolves, node=_Typed(self.node.ty))
 
     def probe(self):
         """A zero-size stand-in with the same typing, for asking NumPy what it would do."""
@@ -61,10 +75,24 @@ class Operand:
         return E.Literal(kind, value)
 
 
-def operand(x, operation: str) -> Operand:
+@functools.cache
+def _lazy_array() -> type:
     from weldpy.numpy.array import ndarray  # (the array class builds on operands)
 
-    if isinstance(x, ndarray):
+    return ndarray
+
+
+class _Typed:
+    """A stand-in for a graph node that only has its type (``Operand.template``)."""
+
+    __slots__ = ("ty",)
+
+    def __init__(self, ty: T.Type):
+        self.ty = ty
+
+
+def operand(x, operation: str) -> Operand:
+    if isinstance(x, _lazy_array()):
         return Operand(x.shape, x.dtype, node=x.node)
     if isinstance(x, bool):
         return Operand((), np.dtype(bool), literal=x)
