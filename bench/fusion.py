@@ -46,6 +46,7 @@ import os
 import sys
 
 from openblas_env import restart_without_them  # (bench/ is the script's folder)
+from timing import timings
 
 if __name__ == "__main__":
     restart_without_them()  # before NumPy loads OpenBLAS, so before the imports below
@@ -55,7 +56,6 @@ import json  # noqa: E402
 import operator  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
-import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -337,13 +337,9 @@ def measure(name: str, system: str, optimize: bool, threads: int, n: int, repeat
         weldpy.stats(reset=True)
         peak, kept = peak_call(fn, want)
         stats = weldpy.stats()
-        result = fn()  # the warm-up
-        times = []
-        for _ in range(repeat):
-            result = None  # free the previous result before the next run allocates its own
-            start = time.perf_counter()
-            result = fn()
-            times.append(time.perf_counter() - start)
+        fn()  # the warm-up
+        times = timings(fn, repeat)
+        result = fn()
         if not close(result, want):
             raise SystemExit(f"wrong result in a timed run {result!r}")
     return {"times": times, "peak": peak, "kept": kept, "loops": stats["loops_executed"],

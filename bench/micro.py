@@ -34,6 +34,7 @@ import sys
 
 from openblas_env import VARIABLES as _OPENBLAS_VARS  # (bench/ is the script's folder)
 from openblas_env import restart_without_them
+from timing import timings
 
 if __name__ == "__main__":
     restart_without_them()  # before NumPy loads OpenBLAS, so before the imports below
@@ -106,12 +107,8 @@ def timed(fn, repeat: int, check) -> tuple[object, list[float]]:
     result = fn()
     if not check(result):
         raise WrongResult(f"in the warm-up: {result!r}")
-    times = []
-    for _ in range(repeat):
-        result = None  # free the previous result before the next run allocates its own
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
+    times = timings(fn, repeat)
+    result = fn()
     if not check(result):
         raise WrongResult(f"in a timed run: {result!r}")
     return result, times

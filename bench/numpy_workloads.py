@@ -19,6 +19,7 @@ import os
 import sys
 
 from openblas_env import restart_without_them  # (bench/ is the script's folder)
+from timing import timings
 
 if __name__ == "__main__":
     restart_without_them()
@@ -160,12 +161,7 @@ def check(got, want) -> None:
 
 
 def best_time(fn, arrays, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn(*arrays)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timings(lambda: fn(*arrays), repeat))
 
 
 def main() -> None:
