@@ -20,6 +20,10 @@ warnings). A check with hardware ``flags`` is computed only when the program's r
 one of those floating-point exception flags (a second program, with the checks, then runs;
 where the backend does not report flags, the checks are always computed); a check without
 flags is always computed with the values. Each check is reported once, in graph order.
+A node may compute its checks itself (``combined``: its value and its checks by one loop,
+as NumPy's loop raises its flags while computing): its checks are then fields of that
+value (``projection``), so a program computing the checks of a 10,000-operation chain
+computes each operation once.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ _PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()  # the graph's shape -> i
 class Lazy:
     """A value of the lazy graph (see the module docstring)."""
 
-    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated", "origin", "checks")
+    __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated", "origin", "checks",
+                 "combined", "projection", "failure")
 
     def __init__(self, build: Callable[[list[E.Expr]], E.Expr], deps: Sequence[Lazy],
                  ty: T.Type, signature: tuple):
@@ -52,6 +57,11 @@ class Lazy:
         self.build, self.deps, self.ty, self.signature = build, tuple(deps), ty, signature
         self.value, self.evaluated, self.origin = None, False, None
         self.checks: tuple[Check, ...] = ()
+        # the builder of ``{value, check_1, ...}`` (checks computed with the value), and
+        # for such a check, its field there
+        self.combined: Callable[[list[E.Expr]], E.Expr] | None = None
+        self.projection = 0
+        self.failure: Exception | None = None  # what a check raised: the value is not given
 
     @classmethod
     def source(cls, value, ty: T.Type, origin: str | None = None) -> Lazy:
@@ -59,6 +69,13 @@ class Lazy:
         names the fallback that computed it, if one did (``weldpy.explain`` reports it)."""
         node = cls(None, (), ty, ("input",))
         node.value, node.evaluated, node.origin = value, True, origin
+        return node
+
+    @classmethod
+    def projection_of(cls, owner: Lazy, field: int, signature) -> Lazy:
+        """Field ``field`` of ``owner.combined``'s value (a check computed with ``owner``)."""
+        node = cls(None, (owner,), T.BOOL, signature)
+        node.projection = field
         return node
 
     def __repr__(self) -> str:
@@ -105,8 +122,9 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
     the checks under them reported."""
     pending = [n for n in dict.fromkeys(nodes) if not n.evaluated]
     if not pending:
-        return [n.value for n in nodes]
+        return _values_of(nodes)
     graph = _graph(pending)
+    _values_of([n for n in graph[0] if n.evaluated])  # (raises what made an input fail)
     checks = [c for n in graph[0] if not n.evaluated for c in n.checks
               if not c.node.evaluated]
     always = [c.node for c in checks if c.flags is None]
@@ -128,10 +146,23 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
                            strict=True):
         node.value, node.evaluated, node.build, node.deps = value, True, None, ()
     for node in pending:
-        node.checks = ()
-    for check in checks:
-        if check.node.value:
-            check.report()
+        node.checks, node.combined = (), None
+    try:
+        for check in checks:
+            if check.node.value:
+                check.report()
+    except Exception as failure:  # (as NumPy's call would: no value, now or later)
+        for node in pending:
+            node.failure = failure
+        raise
+    return _values_of(nodes)
+
+
+def _values_of(nodes: Sequence[Lazy]) -> list:
+    """The values of evaluated ``nodes``; what a check raised for one, raised again."""
+    for node in nodes:
+        if node.failure is not None:
+            raise node.failure
     return [n.value for n in nodes]
 
 
@@ -180,11 +211,22 @@ def _program(nodes: Sequence[Lazy], order: list[Lazy], uses: dict[int, int],
     refs: dict[int, E.Expr] = {}  # node id -> how later nodes read it
     lets: list[tuple[str, E.Expr]] = []
     outputs = {id(n) for n in nodes}
+    # nodes computed with their checks (a check of theirs is in the graph): ``{value,
+    # check, ...}`` bound once, each read by its field
+    combined = {id(n.deps[0]): "" for n in order if n.projection and not n.evaluated}
     for node in order:
         if node.evaluated:
             param = by_input[_input_key(node.value, node.ty)]
             params[param] = E.Param(f"in{param}", node.ty)
             refs[id(node)] = E.Ident(f"in{param}")
+            continue
+        if node.projection:
+            refs[id(node)] = E.GetField(E.Ident(combined[id(node.deps[0])]), node.projection)
+            continue
+        if id(node) in combined:
+            name = combined[id(node)] = f"t{len(lets)}"
+            lets.append((name, node.combined([refs[id(d)] for d in node.deps])))
+            refs[id(node)] = E.GetField(E.Ident(name), 0)
             continue
         expr = node.build([refs[id(d)] for d in node.deps])
         if uses[id(node)] > 1 or (id(node) in outputs and uses[id(node)] > 0):

@@ -24,7 +24,7 @@ BINARY = [u for u in (numpy.add, numpy.subtract, numpy.multiply, numpy.divide,
 
 
 def check(ufunc, x, axis, backend):
-    if not compiled_for(ufunc, (x, x)):
+    if not compiled_for(ufunc, (x, x)) or ufunc is numpy.power and x.dtype.kind != "f":
         return  # (runs in NumPy, visibly: test_uncompiled_scans_run_in_numpy_visibly)
     with numpy.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -102,7 +102,10 @@ def test_bad_scans_raise_numpys_errors_at_the_call():
 
 def test_uncompiled_scans_run_in_numpy_visibly(fallbacks_allowed):
     weldpy.stats(reset=True)
-    x = numpy.array([2, 3, 2])
-    assert_like_numpy(numpy.power.accumulate(wnp.asarray(x)),
-                      numpy.power.accumulate(x))
-    assert weldpy.stats()["fallbacks"] == {"numpy.power.accumulate": 1}
+    x = numpy.array([2.0, 3.0, 2.0])
+    assert_like_numpy(numpy.logaddexp.accumulate(wnp.asarray(x)),
+                      numpy.logaddexp.accumulate(x))
+    assert_like_numpy(numpy.power.accumulate(wnp.asarray(numpy.array([2, 3, 2]))),
+                      numpy.power.accumulate(numpy.array([2, 3, 2])))
+    assert weldpy.stats()["fallbacks"] == {"numpy.logaddexp.accumulate": 1,
+                                           "numpy.power.accumulate": 1}

@@ -19,13 +19,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from weldpy.errors import WeldOverflowError, WeldShapeError, WeldTypeError
+from weldpy.errors import WeldOverflowError, WeldShapeError, WeldTypeError, WeldValueError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Check, Lazy, interned
 from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
-from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
+from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, loop_into, over
 from weldpy.numpy.operands import Operand, operand
 
 B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
@@ -114,9 +114,13 @@ def _scaled(factor: Callable[[np.dtype], float]) -> Callable:
 
 
 def _power(args, kinds):
-    """Floats only (integer powers run in NumPy); a scalar exponent of 2 or 0.5 is computed
-    as NumPy's loop does (a square, a square root)."""
+    """Floats: a scalar exponent of 2 or 0.5 computed as NumPy's loop does (a square, a
+    square root). Integers: square-and-multiply (wrapping as NumPy's), unrolled for a
+    constant exponent, else a loop per element (a negative exponent is an error:
+    ``fp_errors.integer_conditions``)."""
     base, exponent = args
+    if not kinds[0].is_float:
+        return _integer_power(base, exponent, kinds[0])
     if isinstance(exponent, E.Literal) and exponent.value == 2.0:
         return E.BinOp(B.MUL, base, base)
     if isinstance(exponent, E.Literal) and exponent.value == 0.5:
@@ -124,8 +128,48 @@ def _power(args, kinds):
     return E.BinOp(B.POW, base, exponent)
 
 
+def _integer_power(base: E.Expr, exponent: E.Expr, kind: T.ScalarKind) -> E.Expr:
+    one, two = E.Literal(kind, 1), E.Literal(kind, 2)
+    if isinstance(exponent, E.Literal):  # (a negative one was refused at the call)
+        bits = bin(int(exponent.value))[2:][::-1]
+        result: E.Expr = one
+        power = E.Ident("pow_base")
+        out = []  # (lets: each square computed once)
+        for k, bit in enumerate(bits):
+            if bit == "1":
+                result = power if result is one else E.BinOp(B.MUL, result, power)
+            if k + 1 < len(bits):
+                out.append((f"pow_sq{k}", E.BinOp(B.MUL, power, power)))
+                power = E.Ident(f"pow_sq{k}")
+        for name, value in reversed(out):
+            result = E.Let(name, value, result)
+        return E.Let("pow_base", base, result)
+    state = E.Ident("pow_state")
+    result, power, left = (E.GetField(state, k) for k in range(3))
+    odd = E.BinOp(B.NE, E.BinOp(B.BAND, left, one), E.Literal(kind, 0))
+    step = E.MakeStruct((E.Select(odd, E.BinOp(B.MUL, result, power), result),
+                         E.BinOp(B.MUL, power, power), E.BinOp(B.DIV, left, two)))
+    update = E.Lambda((E.Param("pow_state", None),), E.If(
+        E.BinOp(B.GT, left, E.Literal(kind, 0)),
+        E.MakeStruct((step, E.Literal(K.BOOL, True))),
+        E.MakeStruct((state, E.Literal(K.BOOL, False)))))
+    return E.GetField(E.Iterate(E.MakeStruct((one, base, exponent)), update), 0)
+
+
 def _reciprocal(args, kinds):
-    return E.BinOp(B.DIV, E.Literal(kinds[0], 1.0), args[0])
+    """Floats: ``1 / x``. Integers as NumPy's loop on x86-64: 1, -1, 0 elsewhere, and at 0
+    what NumPy gives there (the most negative int32/int64, else 0)."""
+    if kinds[0].is_float:
+        return E.BinOp(B.DIV, E.Literal(kinds[0], 1.0), args[0])
+    kind, x = kinds[0], args[0]
+    with np.errstate(all="ignore"):
+        at_zero = int(np.reciprocal(np.zeros(1, kind.dtype))[0])
+    value = E.Select(E.BinOp(B.EQ, x, E.Literal(kind, 0)), E.Literal(kind, at_zero),
+                     E.Literal(kind, 0))
+    value = E.Select(E.BinOp(B.EQ, x, E.Literal(kind, 1)), E.Literal(kind, 1), value)
+    if kind.is_signed:
+        value = E.Select(E.BinOp(B.EQ, x, E.Literal(kind, -1)), E.Literal(kind, -1), value)
+    return value
 
 
 def _clip(args, kinds):
@@ -245,8 +289,8 @@ except ImportError:  # (scipy is optional; weldpy.numpy.erf does not need it)
 
 # the ufuncs compiled only for some loop kinds (the others run in NumPy, visibly)
 COMPILED_FOR: dict[np.ufunc, Callable[[list[T.ScalarKind]], bool]] = {
-    np.power: lambda kinds: kinds[0].is_float,
-    np.reciprocal: lambda kinds: kinds[0].is_float,
+    np.power: lambda kinds: kinds[0] is not K.BOOL,
+    np.reciprocal: lambda kinds: kinds[0] is not K.BOOL,
     np.floor_divide: lambda kinds: kinds[0] is not K.BOOL,
     np.remainder: lambda kinds: kinds[0] is not K.BOOL,
     np.fmod: lambda kinds: kinds[0] is not K.BOOL,
@@ -272,6 +316,9 @@ def apply(ufunc: np.ufunc, *args, dtype=None, where=True):
     kinds = [compute_kind(d, name) for d in loop_in]
     if not COMPILED_FOR.get(ufunc, lambda k: True)(kinds):
         raise NotCompiled(name)
+    if ufunc is np.power and not kinds[0].is_float and ops[1].node is None \
+            and ops[1].literal < 0 and 0 not in _broadcast(name, ops):
+        raise WeldValueError("power: Integers to negative integer powers are not allowed.")
     operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
     return build(name, ops, loop_in, out, operation, result_kind(ufunc, kinds[0]),
                  None if where is True else operand(where, name))
@@ -326,7 +373,12 @@ def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
         _RECIPES[key] = recipe
     deps = [o.node for o in ops if o.node is not None]
     node = Lazy(recipe.build, deps, recipe.ty, recipe.signature)
-    if recipe.checks:
+    if recipe.combined is not None:
+        node.combined = recipe.combined
+        node.checks = tuple(Check(Lazy.projection_of(node, j, signature), report, flags)
+                            for j, (_, signature, report, flags)
+                            in enumerate(recipe.checks, start=1))
+    elif recipe.checks:
         masked = deps if mask is None or mask.node is None else [*deps, mask.node]
         node.checks = tuple(Check(Lazy(build_check, masked, T.BOOL, signature), report, flags)
                             for build_check, signature, report, flags in recipe.checks)
@@ -340,10 +392,11 @@ _RECIPES: dict[tuple, _Recipe] = {}
 
 class _Recipe:
     """What ``build`` makes once per key: the result's shape, the node's IR builder, type
-    and signature, and each check's (IR builder, signature, report, flags). It holds
-    ``Operand.template``s, never the graph."""
+    and signature, each check's (IR builder, signature, report, flags), and the builder of
+    the value with its checks (``combined``; then the checks are its projections and have
+    no builder of their own). It holds ``Operand.template``s, never the graph."""
 
-    __slots__ = ("shape", "build", "ty", "signature", "checks")
+    __slots__ = ("shape", "build", "ty", "signature", "checks", "combined")
 
     def __init__(self, name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
                  operation: Callable, result_kind: T.ScalarKind, mask: Operand | None,
@@ -378,17 +431,18 @@ class _Recipe:
         else:
             plans = fp_errors.planned(name, fp_errors.integer_conditions(name, kinds), modes,
                                       fp_errors.KINDS)
+            if name == "power" and kinds[1].is_signed and ops[1].node is not None:
+                plans.append(fp_errors.negative_powers(kinds[1]))
         any_of = E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX))
+        self.combined = None
+        if plans and mask is None:  # (the checks computed with the value: projections)
+            self.combined = _combined(ops, loop_in, kinds, shape, element, computed,
+                                      out_kind, [condition for _, condition, _, _ in plans])
         checks = []
         for kind, condition, report, flags in plans:
             signature = interned(("elementwise", *key[:5], "check", kind))
-            if mask is None:
-                build_check = _builder(ops, loop_in, kinds, shape,
-                                       lambda values, c=condition: c(*computed(values)),
-                                       T.BOOL, any_of)[0]
-            else:
-                build_check = _masked_check(name, ops, mask, loop_in, kinds, condition,
-                                            computed, any_of)
+            build_check = None if mask is None else _masked_check(
+                name, ops, mask, loop_in, kinds, condition, computed, any_of)
             checks.append((build_check, signature, report, flags))
         self.checks = tuple(checks)
 
@@ -417,7 +471,29 @@ def _builder(ops: list[Operand], loop_in: tuple, kinds: list[T.ScalarKind], shap
         return (lambda exprs: element(_values(ops, exprs, loop_in, kinds, {}, shape)),
                 element_type)
     ty = T.Vec(element_type) if isinstance(builder.type_, T.Appender) else element_type
-    return (lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, builder, element), ty)
+    return (lambda exprs: _loop(ops, exprs, loop_in, kinds, shape,
+                                lambda iters, values: loop(iters, builder, element(values))),
+            ty)
+
+
+def _combined(ops: list[Operand], loop_in: tuple, kinds: list[T.ScalarKind], shape: tuple,
+              element: Callable, computed: Callable, out_kind: T.ScalarKind,
+              conditions: list) -> Callable:
+    """The IR builder of ``{value, check, ...}``: the operation's value and its checks
+    (``conditions``: each of the operands and result) computed by one loop, as NumPy's own
+    loop raises its flags while it computes (what a program computing checks reads, so
+    that no operation is computed twice: ``weldpy.lazy``)."""
+    def checks(values):
+        converted, result = computed(values)
+        return tuple(c(converted, result) for c in conditions)
+
+    if shape == ():
+        return lambda exprs: (lambda values: E.MakeStruct(
+            (element(values), *checks(values))))(_values(ops, exprs, loop_in, kinds, {}, shape))
+    builders = (E.NewBuilder(T.Appender(T.Scalar(out_kind))),
+                *(E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX)) for _ in conditions))
+    return lambda exprs: _loop(ops, exprs, loop_in, kinds, shape, lambda iters, values:
+                               loop_into(iters, builders, (element(values), *checks(values))))
 
 
 _COMPARISONS = {np.equal: (False, False, False), np.not_equal: (True, True, True),
@@ -533,10 +609,10 @@ def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[
 
 
 def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.ScalarKind],
-          shape: tuple, builder: E.Expr, element: Callable) -> E.Expr:
-    """``result(for(..., builder, |b, i, e| merge(b, element(values))))`` over ``shape``;
-    an operand the body reads whole (broadcast, or 0-d) is bound by a ``let`` outside the
-    loop, so that it is computed once."""
+          shape: tuple, body: Callable) -> E.Expr:
+    """``body(iters, values)`` (a loop over ``iters`` computing from the operands'
+    ``values``) over ``shape``; an operand the body reads whole (broadcast, or 0-d) is bound
+    by a ``let`` outside the loop, so that it is computed once."""
     n = int(np.prod(shape))
     it = iter(exprs)
     full = [k for k, o in enumerate(ops) if o.is_array and o.shape == shape]
@@ -556,7 +632,7 @@ def _loop(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.
         iters = [count(n)]
     values = _values(ops, [r for r in reads if r is not None], dtypes, kinds,
                      {k: j for j, k in enumerate(full)}, shape, skip=set(full))
-    out: E.Expr = loop(iters, builder, element(values))
+    out: E.Expr = body(iters, values)
     for name, value in reversed(lets):
         out = E.Let(name, value, out)
     return out

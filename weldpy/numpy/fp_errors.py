@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from weldpy.errors import WeldFloatingPointError
+from weldpy.errors import WeldFloatingPointError, WeldValueError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Check, Lazy
@@ -183,8 +183,21 @@ def float_conditions(name: str, kinds: list[T.ScalarKind],
     }
 
 
+def negative_powers(kind: T.ScalarKind) -> Planned:
+    """The check of an integer power whose exponents are not constants: a negative one is
+    NumPy's ValueError (raised when the value is evaluated; the value is then never
+    given)."""
+    def report() -> None:
+        raise WeldValueError("power: Integers to negative integer powers are not allowed.")
+    return ("negative", lambda args, result: E.BinOp(B.LT, args[1], E.Literal(kind, 0)),
+            report, None)
+
+
 def integer_conditions(name: str, kinds: list[T.ScalarKind]) -> dict[str, Condition]:
     """Integer ``//``, ``%`` and ``fmod``: by zero, and (``//``) the most negative by -1."""
+    if name == "reciprocal":  # (NumPy's loop divides 1 by 0 and sets both flags)
+        zero = lambda args, result: E.BinOp(B.EQ, args[0], E.Literal(kinds[0], 0))  # noqa: E731
+        return {"divide": zero, "invalid": zero}
     if name not in ("floor_divide", "remainder", "fmod"):
         return {}
     kind = kinds[1]

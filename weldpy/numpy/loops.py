@@ -17,6 +17,17 @@ def loop(iters, builder: E.Expr, value: E.Expr) -> E.Expr:
     return E.Result(E.For(tuple(iters), builder, func))
 
 
+def loop_into(iters, builders: tuple[E.Expr, ...], values: tuple[E.Expr, ...]) -> E.Expr:
+    """``let r = for(iters, {builders}, |b, i, e| {merge(b.$0, v0), ...}); {result(r.$0),
+    ...}``: one loop filling several builders."""
+    b = E.Ident("b")
+    merges = tuple(E.Merge(E.GetField(b, k), v) for k, v in enumerate(values))
+    func = E.Lambda(_PARAMS, E.MakeStruct(merges))
+    r = E.Ident("filled")
+    return E.Let("filled", E.For(tuple(iters), E.MakeStruct(tuple(builders)), func),
+                 E.MakeStruct(tuple(E.Result(E.GetField(r, k)) for k in range(len(values)))))
+
+
 def over(vector: E.Expr) -> E.Iter:
     return E.Iter(E.IterKind.SCALAR, vector)
 

@@ -47,7 +47,8 @@ def accumulate(ufunc: np.ufunc, x, axis=0, dtype=None):
     except TypeError as exc:
         raise WeldTypeError(f"{name}: {exc}") from None
     kinds = [compute_kind(d, name) for d in step_in[:2]]
-    if not elementwise.COMPILED_FOR.get(ufunc, lambda k: True)(kinds):
+    if not elementwise.COMPILED_FOR.get(ufunc, lambda k: True)(kinds) \
+            or ufunc is np.power and not kinds[0].is_float:  # (a negative power: NumPy's error)
         raise elementwise.NotCompiled(name)
     source, acc = a.node.ty.elem.kind, compute_kind(out, name)
     operation = elementwise.OPERATIONS[ufunc]

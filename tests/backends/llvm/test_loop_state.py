@@ -38,3 +38,21 @@ def test_a_builder_with_nested_struct_fields_still_merges_each_field():
             top, items, total = program(x)
         assert tuple(top) == (9, 2.0) and total == 22
         np.testing.assert_array_equal(items, x)
+
+
+@pytest.mark.parametrize("op", ["+", "*"])
+@pytest.mark.parametrize("value", ["e - e", "(e + 1.0e300) - 1.0e300", "e * 0.0"])
+def test_a_reassociating_float_merge_keeps_the_merged_values_math(op, value):
+    """Reductions may be reassociated (IR.md), the values merged may not: x - x is NaN for
+    an infinite x, and LLVM folds acc + (x - x) to acc under reassoc with nsz."""
+    program = compile(f"|v: vec[f64]| result(for(v, merger[f64, {op}], |b, i, e| "
+                      f"merge(b, {value})))")
+    x = np.array([1.0, np.inf, 2.0, -np.inf, 1e308] * 40)
+    with weldpy.config(backend="interp"):
+        want = program(x)
+    for threads in (1, 2):
+        with weldpy.config(backend="llvm", threads=threads, grain=16):
+            (loop,) = weldpy.explain(program.expr).loops
+            got = program(x)
+        assert loop.vectorised
+        np.testing.assert_array_equal(got, want)

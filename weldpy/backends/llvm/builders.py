@@ -31,7 +31,9 @@ from weldpy.ir.exprs import BinKind
 
 _STATE = ir.LiteralStructType([PTR, I64, I64])
 _INITIAL_CAPACITY = 16
-_FAST = ("reassoc", "nsz")
+# (not ``nsz`` with it: LLVM then folds acc + (x - x) to acc, though x - x is NaN for an
+# infinite x; reassociation alone vectorises the reduction and keeps the merged values' math)
+_FAST = ("reassoc",)
 
 
 def _field(cg, state, index):

@@ -28,6 +28,7 @@ from weldpy.ir.passes import (
     licm,
     predicate,
 )
+from weldpy.ir.traverse import preorder
 from weldpy.ir.typecheck import typecheck
 
 # (name, pass, what it does), in the order they run
@@ -72,10 +73,23 @@ def optimize(program: E.Lambda, selection: bool | Iterable[str] = True) -> E.Lam
 
 
 def _run(program: E.Lambda, names: tuple[str, ...]) -> E.Lambda:
+    """The passes in order; a pass's output is type-checked when it made nodes without
+    types (the next pass reads types), and the last output once more (type checking a
+    10,000-operation program takes seconds: a pass that changed nothing, or kept every
+    node's type, is not checked again)."""
+    checked = True
     for name, run, _ in PIPELINE:
         if name in names:
-            program = typecheck(run(program))
-    return program
+            out = run(program)
+            if out is not program:
+                program, checked = out, False
+                if _has_untyped(program):
+                    program, checked = typecheck(program), True
+    return program if checked else typecheck(program)
+
+
+def _has_untyped(program: E.Expr) -> bool:
+    return any(node.ty is None for node in preorder(program) if isinstance(node, E.Expr))
 
 
 def pipeline_text() -> str:
