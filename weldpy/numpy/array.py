@@ -22,12 +22,82 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     __array_priority__ = 100  # (NumPy defers operators with concrete arrays to us)
 
-    def __init__(self, node: Lazy, shape: tuple[int, ...], dtype: np.dtype,
-                 scalar: bool = True):
+    def __init__(self, node: Lazy | None, shape: tuple[int, ...], dtype: np.dtype,
+                 scalar: bool = True, base: ndarray | None = None, region=None):
         """``scalar``: a 0-d value evaluates to a NumPy scalar (as NumPy's reductions and
-        ufuncs give), else to a 0-d array (as ``np.zeros(())``)."""
-        self.node, self.shape, self.dtype = node, tuple(shape), np.dtype(dtype)
-        self.scalar = scalar
+        ufuncs give), else to a 0-d array (as ``np.zeros(())``). A view (``x[1:5]``) has
+        its ``base`` (the array owning the elements) and its ``region`` there
+        (``weldpy.numpy.views``) instead of a node of its own."""
+        self._node, self.shape, self.dtype = node, tuple(shape), np.dtype(dtype)
+        self.scalar, self._base, self._region = scalar, base, region
+        self._read_from = None  # (a view: the base version its node was gathered from)
+
+    @property
+    def node(self) -> Lazy:
+        """The graph node of this array's current version (a view's: gathered from its
+        base's current version)."""
+        if self._base is None:
+            return self._node
+        from weldpy.numpy import views
+
+        base = self._base.node
+        if self._read_from is not base:
+            self._read_from, self._node = base, views.gather(base, self._region)
+        return self._node
+
+    @node.setter
+    def node(self, value: Lazy) -> None:
+        """A new version (a view's: written into a new version of its base)."""
+        if self._base is None:
+            self._node = value
+            return
+        from weldpy.numpy import views
+
+        self._base.node = views.scatter(self._base.node, self._region, value)
+
+    # --- indexing (basic: views; the rest NumPy's, visibly) ---------------------------------
+    def __getitem__(self, key):
+        from weldpy.numpy import views
+
+        try:
+            region = self._region_of(key)
+        except views.NotBasic:
+            return fallback.call("numpy.ndarray.__getitem__", lambda a, k: a[k], (self, key),
+                                 {}, concrete)
+        root = self if self._base is None else self._base
+        if not region.axes:  # (integers only: an element, not a view)
+            return ndarray(views.element(root.node, region), (), self.dtype)
+        return ndarray(None, region.shape, self.dtype, base=root, region=region)
+
+    def __setitem__(self, key, value) -> None:
+        from weldpy.numpy import views
+        from weldpy.numpy.creation import full
+
+        try:
+            region = self._region_of(key)
+        except views.NotBasic:
+            def assign(a, k, v):
+                a = np.array(a)
+                a[k] = v
+                return a
+            self.node = _wrap(fallback.call("numpy.ndarray.__setitem__", assign,
+                                            (self, key, value), {}, concrete)).node
+            return
+        shape = region.shape
+        views.check_assignable(shape, np.shape(value))
+        values = elementwise.select(full(shape, True), value, value, self.dtype)
+        root = self if self._base is None else self._base
+        root.node = views.scatter(root.node, region, values.node)
+
+    def _region_of(self, key):
+        from weldpy.numpy import views
+
+        if not self.shape and self._base is None:
+            if key == () or key is Ellipsis:
+                return views.Region.whole(())
+            raise views.NotBasic(key)
+        region = self._region if self._base is not None else views.Region.whole(self.shape)
+        return region.select(key)
 
     # --- what it is -----------------------------------------------------------------------
     @property
@@ -111,7 +181,9 @@ class ndarray:  # noqa: N801 (NumPy's name)
         return elementwise.astype(self, dtype)
 
     def copy(self):
-        return self  # (lazy values are never written in place: a copy is the same value)
+        """A new array holding this one's current version (writes to either, later, make
+        new versions of that one only)."""
+        return ndarray(self.node, self.shape, self.dtype, self.scalar)
 
     # --- reductions (NumPy's functions of the same names: made below) -----------------------
 

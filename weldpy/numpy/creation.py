@@ -86,9 +86,11 @@ def asarray(a, dtype=None) -> ndarray:
 
 
 def array(a, dtype=None, copy=True) -> ndarray:
-    """A lazy array of a copy of ``a`` (as ``numpy.array`` copies)."""
+    """A lazy array of a copy of ``a`` (as ``numpy.array`` copies; of a lazy array, its
+    current version, lazily)."""
     if isinstance(a, ndarray):
-        a = a.evaluate()
+        copied = a.copy()
+        return copied if dtype is None or np.dtype(dtype) == a.dtype else copied.astype(dtype)
     return _as_lazy(np.array(a, dtype=dtype, copy=copy))
 
 

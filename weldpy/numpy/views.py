@@ -1,0 +1,201 @@
+"""Basic indexing of lazy arrays (integers, slices, ``np.newaxis``, ``...``) as NumPy's
+views, and writes through them (API.md's versioning rule).
+
+A view is a ``Region`` of its base array (the array that owns the elements): for each of the
+view's axes, the base axis it walks, where it starts and its step (or none, for a new axis
+of length 1), and the base axes an integer index fixed. A view reads its base's current
+version (``gather``: one loop looking each element up), so a write to the base, or through
+another view of it, is seen, as NumPy's views share memory. A write through a view (item
+assignment, an in-place operator, ``out=``) makes a new version of the base (``scatter``:
+one loop over the base keeping every element outside the region); values computed earlier
+keep reading the version they were computed from.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+
+import numpy as np
+
+from weldpy.errors import WeldIndexError, WeldShapeError
+from weldpy.ir import exprs as E
+from weldpy.ir import types as T
+from weldpy.lazy import Lazy
+from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
+
+B, K = E.BinKind, T.ScalarKind
+NEW_AXIS = None
+
+
+class NotBasic(Exception):
+    """An index that is not basic (arrays, lists, booleans): NumPy's advanced indexing."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a view's elements are in its base (a C-order array of ``base_shape``)."""
+
+    base_shape: tuple[int, ...]
+    axes: tuple[tuple[int | None, int, int, int], ...]  # (base axis, start, step, length)
+    fixed: tuple[tuple[int, int], ...] = ()  # (base axis, index) an integer index took
+
+    @classmethod
+    def whole(cls, shape: tuple[int, ...]) -> Region:
+        return cls(tuple(shape), tuple((a, 0, 1, n) for a, n in enumerate(shape)))
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(length for _, _, _, length in self.axes)
+
+    def select(self, key) -> Region:
+        """The region ``view[key]`` of this one's view; NumPy's IndexError for an integer
+        out of range or too many indices; ``NotBasic`` for advanced indexing."""
+        items = _items(key, len(self.axes))
+        out, fixed, axis = [], list(self.fixed), 0
+        for item in items:
+            if item is NEW_AXIS:
+                out.append((None, 0, 0, 1))
+                continue
+            base_axis, start, step, length = self.axes[axis]
+            if isinstance(item, slice):
+                first, stop, by = item.indices(length)
+                n = len(range(first, stop, by))
+                out.append((base_axis, start + first * step, step * by, n)
+                           if base_axis is not None else (None, 0, 0, n))
+            else:
+                if not -length <= item < length:
+                    raise WeldIndexError(f"index {item} is out of bounds for axis {axis} "
+                                         f"with size {length}")
+                if base_axis is not None:
+                    fixed.append((base_axis, start + (item % length) * step))
+            axis += 1
+        out += self.axes[axis:]
+        return Region(self.base_shape, tuple(out), tuple(sorted(fixed)))
+
+    def key(self) -> tuple:
+        return (self.base_shape, self.axes, self.fixed)
+
+
+def _items(key, ndim: int) -> list:
+    """``key`` as a list of ints, slices and new axes, ``...`` expanded."""
+    items = list(key) if isinstance(key, tuple) else [key]
+    out = []
+    for item in items:
+        if item is None or item is Ellipsis or isinstance(item, slice):
+            out.append(item)
+        elif isinstance(item, (bool, np.bool_)) or not _is_integer(item):
+            raise NotBasic(item)
+        else:
+            out.append(operator.index(item))
+    if sum(1 for i in out if i is Ellipsis) > 1:
+        raise WeldIndexError("an index can only have a single ellipsis ('...')")
+    indexed = sum(1 for i in out if i is not None and i is not Ellipsis)
+    if indexed > ndim:
+        raise WeldIndexError(f"too many indices for array: array is {ndim}-dimensional, but "
+                             f"{indexed} were indexed")
+    if Ellipsis in out:
+        at = out.index(Ellipsis)
+        out[at:at + 1] = [slice(None)] * (ndim - indexed)
+    return out
+
+
+def _is_integer(item) -> bool:
+    try:
+        operator.index(item)
+    except TypeError:
+        return False
+    return not isinstance(item, (np.ndarray, list))
+
+
+def gather(base: Lazy, region: Region) -> Lazy:
+    """The view's elements (C order) from the base's vector: one loop of lookups."""
+    n = int(np.prod(region.shape))
+    inner = _inner(region.base_shape)
+    fixed = sum(index * inner[a] for a, index in region.fixed)
+    view_inner = _inner(region.shape)
+
+    def build(exprs):
+        offset: E.Expr = E.Literal(K.I64, fixed + sum(
+            start * inner[a] for a, start, _, _ in region.axes if a is not None))
+        for v, (a, _, step, length) in enumerate(region.axes):
+            if a is None or length == 1:
+                continue
+            position = _digit(INDEX, view_inner[v], length, v > 0)
+            offset = E.BinOp(B.ADD, offset,
+                             E.BinOp(B.MUL, position, E.Literal(K.I64, step * inner[a])))
+        elem = base.ty.elem
+        return loop([count(n)], E.NewBuilder(T.Appender(elem)), E.Lookup(exprs[0], offset))
+
+    return Lazy(build, [base], base.ty, ("gather", region.key()))
+
+
+def scatter(base: Lazy, region: Region, values: Lazy) -> Lazy:
+    """A new version of the base: ``values`` (the view's elements, C order) in the region,
+    the base's own elements elsewhere. One loop over the base."""
+    if int(np.prod(region.shape)) == 0:
+        return base
+    inner, view_inner = _inner(region.base_shape), _inner(region.shape)
+    dims = region.base_shape
+
+    def build(exprs):
+        def digit(a):
+            return _digit(INDEX, inner[a], dims[a], a > 0)
+        inside: list[E.Expr] = [E.BinOp(B.EQ, digit(a), E.Literal(K.I64, index))
+                                for a, index in region.fixed]
+        position: E.Expr = E.Literal(K.I64, 0)
+        for v, (a, start, step, length) in enumerate(region.axes):
+            if a is None:
+                continue
+            d = E.BinOp(B.SUB, digit(a), E.Literal(K.I64, start))
+            q = E.BinOp(B.DIV, d, E.Literal(K.I64, step))
+            inside += [E.BinOp(B.EQ, E.BinOp(B.MUL, q, E.Literal(K.I64, step)), d),
+                       E.BinOp(B.GE, q, E.Literal(K.I64, 0)),
+                       E.BinOp(B.LT, q, E.Literal(K.I64, length))]
+            position = E.BinOp(B.ADD, position,
+                               E.BinOp(B.MUL, q, E.Literal(K.I64, view_inner[v])))
+        cond: E.Expr = E.Literal(K.BOOL, True)
+        for term in inside:
+            cond = E.BinOp(B.BAND, cond, term)
+        if isinstance(values.ty, T.Vec):
+            new = E.Lookup(exprs[1], E.Select(cond, position, E.Literal(K.I64, 0)))
+        else:  # (one element: a 0-d value)
+            new = exprs[1]
+        value = E.Select(cond, new, ELEMENT)
+        return loop([over(exprs[0])], E.NewBuilder(T.Appender(base.ty.elem)), value)
+
+    return Lazy(build, [base, values], base.ty, ("scatter", region.key()))
+
+
+def element(base: Lazy, region: Region) -> Lazy:
+    """The one element an all-integer index names, as a 0-d value."""
+    inner = _inner(region.base_shape)
+    offset = sum(index * inner[a] for a, index in region.fixed)
+    return Lazy(lambda exprs: E.Lookup(exprs[0], E.Literal(K.I64, offset)), [base],
+                base.ty.elem, ("element", offset))
+
+
+def check_assignable(shape: tuple, value_shape: tuple) -> None:
+    """NumPy's broadcasting of an assigned value into a region."""
+    try:
+        fits = np.broadcast_shapes(tuple(value_shape), tuple(shape)) == tuple(shape)
+    except ValueError:
+        fits = False
+    if not fits:
+        raise WeldShapeError(f"could not broadcast input array from shape "
+                             f"{tuple(value_shape)} into shape {tuple(shape)}")
+
+
+def _inner(shape: tuple) -> list[int]:
+    """Elements per step of each axis of a C-order array of ``shape``."""
+    inner, size = [0] * len(shape), 1
+    for a in range(len(shape) - 1, -1, -1):
+        inner[a], size = size, size * shape[a]
+    return inner
+
+
+def _digit(i: E.Expr, inner: int, length: int, wrap: bool) -> E.Expr:
+    """The index along an axis (``inner`` elements per step, ``length`` long) of flat ``i``."""
+    out = i if inner == 1 else E.BinOp(B.DIV, i, E.Literal(K.I64, inner))
+    return E.BinOp(B.MOD, out, E.Literal(K.I64, length)) if wrap else out
+
