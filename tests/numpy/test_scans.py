@@ -1,7 +1,7 @@
-"""``ufunc.accumulate``, ``cumsum`` and ``cumprod`` of weldpy.numpy against NumPy: a
-sequential scan as NumPy's, so floats are equal to the bit; every binary ufunc weldpy
-compiles, every dtype (float16: README's difference, small integers only), any axis of up to
-three dimensions, empty extents, on the interpreter and on llvm."""
+"""``ufunc.accumulate``, ``cumsum``, ``cumprod`` (and ``ufunc.outer``) of weldpy.numpy
+against NumPy: a sequential scan as NumPy's, so floats are equal to the bit; every binary
+ufunc weldpy compiles, every dtype (float16: README's difference, small integers only), any
+axis of up to three dimensions, empty extents, on the interpreter and on llvm."""
 
 import warnings
 
@@ -109,3 +109,18 @@ def test_uncompiled_scans_run_in_numpy_visibly(fallbacks_allowed):
                       numpy.power.accumulate(numpy.array([2, 3, 2])))
     assert weldpy.stats()["fallbacks"] == {"numpy.logaddexp.accumulate": 1,
                                            "numpy.power.accumulate": 1}
+
+
+@pytest.mark.parametrize("ufunc", [numpy.add, numpy.subtract, numpy.multiply, numpy.maximum,
+                                   numpy.less, numpy.arctan2], ids=lambda u: u.__name__)
+@pytest.mark.parametrize("shapes", [((3,), (4,)), ((2, 3), (4,)), ((), (3,)), ((0,), (2,))])
+def test_ufunc_outer(ufunc, shapes):
+    a = numpy.arange(int(numpy.prod(shapes[0])), dtype=float).reshape(shapes[0]) - 1.5
+    b = numpy.arange(int(numpy.prod(shapes[1])), dtype=numpy.int32).reshape(shapes[1])
+    got = ufunc.outer(wnp.asarray(a), wnp.asarray(b))
+    assert isinstance(got, wnp.ndarray)
+    assert_like_numpy(got.evaluate(), ufunc.outer(a, b), ulps=MATH_ULPS if ufunc in MATH else 0)
+    want = ufunc.outer(a, b)
+    out = wnp.zeros(want.shape, want.dtype)
+    assert ufunc.outer(wnp.asarray(a), b, out=out) is out
+    assert_like_numpy(out.evaluate(), want, ulps=MATH_ULPS if ufunc in MATH else 0)

@@ -161,7 +161,7 @@ class ndarray:  # noqa: N801 (NumPy's name)
                 return outputs.call(ufunc, inputs, **kwargs)
             except elementwise.NotCompiled:
                 pass
-        if method in ("reduce", "accumulate"):
+        if method in ("reduce", "accumulate", "outer"):
             from weldpy.numpy import functions
 
             return functions.ufunc_method(ufunc, method, inputs, kwargs)

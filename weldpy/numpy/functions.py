@@ -41,8 +41,9 @@ def call(func, args: tuple, kwargs: dict):
 
 def ufunc_method(ufunc: np.ufunc, method: str, args: tuple, kwargs: dict):
     """``ufunc.reduce(a, axis=0, dtype=None, out=None, keepdims=False)`` lazy for
-    add/multiply/minimum/maximum, ``ufunc.accumulate(a, axis=0, dtype=None, out=None)`` for
-    the binary ufuncs weldpy compiles; NumPy's, visibly, otherwise."""
+    add/multiply/minimum/maximum, ``ufunc.accumulate(a, axis=0, dtype=None, out=None)`` and
+    ``ufunc.outer(a, b, dtype=None, out=None)`` for the binary ufuncs weldpy compiles;
+    NumPy's, visibly, otherwise."""
     name = f"{ufunc.__name__}.{method}"
     signature = _UFUNC_METHODS.get(method)
     if signature is not None and (method != "reduce" or ufunc in _UFUNC_REDUCTIONS):
@@ -56,7 +57,8 @@ def ufunc_method(ufunc: np.ufunc, method: str, args: tuple, kwargs: dict):
             except elementwise.NotCompiled:
                 value = None
             if value is not None:
-                return value if out is None else outputs.deliver(name, value, out)
+                return value if out is None else outputs.deliver(
+                    name, value, out, "same_kind" if method == "outer" else "unsafe")
     return fallback.call(f"numpy.{name}", getattr(ufunc, method), args, kwargs, concrete)
 
 
@@ -72,9 +74,22 @@ def _accumulate(ufunc, array, axis=0, dtype=None):
 
 # NumPy's signatures of the ufunc methods (``initial`` and ``where`` left out: with them a
 # call runs in NumPy)
+def _outer(ufunc, a, b, dtype=None):
+    """``ufunc(a[..., None, ...], b)``: every pair, by broadcasting ``a`` over ``b``'s axes."""
+    from weldpy.numpy.creation import asarray
+
+    if ufunc.nin != 2:
+        raise elementwise.NotCompiled(ufunc.__name__)
+    a, b = asarray(a), asarray(b)
+    if a.ndim:
+        a = a[(Ellipsis,) + (None,) * b.ndim]
+    return elementwise.apply(ufunc, a, b, dtype=dtype)
+
+
 _UFUNC_METHODS = {"reduce": lambda a, axis=0, dtype=None, out=None, keepdims=False: None,
-                  "accumulate": lambda array, axis=0, dtype=None, out=None: None}
-_UFUNC_METHOD_RUNS = {"reduce": _reduce, "accumulate": _accumulate}
+                  "accumulate": lambda array, axis=0, dtype=None, out=None: None,
+                  "outer": lambda a, b, dtype=None, out=None: None}
+_UFUNC_METHOD_RUNS = {"reduce": _reduce, "accumulate": _accumulate, "outer": _outer}
 
 
 def _bind(name: str, func, args: tuple, kwargs: dict) -> dict:
