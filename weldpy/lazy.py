@@ -47,7 +47,7 @@ class Lazy:
     """A value of the lazy graph (see the module docstring)."""
 
     __slots__ = ("build", "deps", "ty", "signature", "value", "evaluated", "origin", "checks",
-                 "combined", "projection", "failure")
+                 "combined", "projection", "failure", "planned")
 
     def __init__(self, build: Callable[[list[E.Expr]], E.Expr], deps: Sequence[Lazy],
                  ty: T.Type, signature: tuple):
@@ -61,6 +61,8 @@ class Lazy:
         # for such a check, its field there
         self.combined: Callable[[list[E.Expr]], E.Expr] | None = None
         self.projection = 0
+        # checks computed with ``combined``, not made yet: (signature, report, flags) each
+        self.planned: tuple = ()
         self.failure: Exception | None = None  # what a check raised: the value is not given
 
     @classmethod
@@ -124,29 +126,33 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
     if not pending:
         return _values_of(nodes)
     graph = _graph(pending)
-    _values_of([n for n in graph[0] if n.evaluated])  # (raises what made an input fail)
-    checks = [c for n in graph[0] if not n.evaluated for c in n.checks
-              if not c.node.evaluated]
+    order = graph[0]
+    _values_of([n for n in order if n.evaluated])  # (raises what made an input fail)
+    planned_flags, planned_always = _planned(order)
+    checks = _checks(order, make=planned_always)
     always = [c.node for c in checks if c.flags is None]
     signalled = [c for c in checks if c.flags is not None]
     outputs = pending + always
     program, inputs = compose(outputs, None if always else graph)
-    if signalled:
+    if signalled or planned_flags:
         results, raised = program.call_flagged(*inputs)
-        if raised is None or raised & _flags_of(signalled):
-            outputs += [c.node for c in signalled]
+        if raised is None or raised & (_flags_of(signalled) | planned_flags):
+            checks = _checks(order, make=True)
+            outputs += [c.node for c in checks if c.flags is not None]
             program, inputs = compose(outputs)
             results = program(*inputs)
         else:  # (no flag raised: nothing to report)
             for check in signalled:
                 check.node.value, check.node.evaluated = False, True
+            for node in order:
+                node.planned = ()
     else:
         results = program(*inputs)
     for node, value in zip(outputs, results if len(outputs) > 1 else (results,),
                            strict=True):
         node.value, node.evaluated, node.build, node.deps = value, True, None, ()
     for node in pending:
-        node.checks, node.combined = (), None
+        node.checks, node.combined, node.planned = (), None, ()
     try:
         for check in checks:
             if check.node.value:
@@ -156,6 +162,36 @@ def evaluate(nodes: Sequence[Lazy]) -> list:
             node.failure = failure
         raise
     return _values_of(nodes)
+
+
+def _planned(order: Sequence[Lazy]) -> tuple[int, bool]:
+    """The flags that signal the checks planned on the nodes not evaluated (not made yet:
+    most runs never need them), and whether one of them is computed with every run."""
+    flags, always = 0, False
+    for node in order:
+        if not node.evaluated:
+            for _, _, signal in node.planned:
+                if signal is None:
+                    always = True
+                else:
+                    flags |= signal
+    return flags, always
+
+
+def _checks(order: Sequence[Lazy], make: bool) -> list[Check]:
+    """The checks not computed yet of the nodes not evaluated, in graph order; ``make``:
+    with the planned ones made (projections of their node's ``combined`` value)."""
+    out: list[Check] = []
+    for node in order:
+        if node.evaluated:
+            continue
+        if make and node.planned:
+            node.checks = (*node.checks, *(
+                Check(Lazy.projection_of(node, field, signature), report, signal)
+                for field, (signature, report, signal) in enumerate(node.planned, start=1)))
+            node.planned = ()
+        out.extend(c for c in node.checks if not c.node.evaluated)
+    return out
 
 
 def _values_of(nodes: Sequence[Lazy]) -> list:

@@ -31,7 +31,7 @@ def test_the_checks_of_a_long_chain_compute_each_operation_once():
     steps = 150
     value = chain(wnp, wnp.log(wnp.asarray(x)), steps)  # (log(0): a division by zero)
     order, _ = lazy._graph([value.node])
-    checks = [c.node for n in order for c in n.checks]
+    checks = [c.node for c in lazy._checks(order, make=True)]
     program, _ = lazy.compose([value.node, *checks])
     loops = sum(1 for node in preorder(program.expr) if isinstance(node, E.For))
     operations = 2 * steps + 1

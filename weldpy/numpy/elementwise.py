@@ -373,11 +373,8 @@ def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
         _RECIPES[key] = recipe
     deps = [o.node for o in ops if o.node is not None]
     node = Lazy(recipe.build, deps, recipe.ty, recipe.signature)
-    if recipe.combined is not None:
-        node.combined = recipe.combined
-        node.checks = tuple(Check(Lazy.projection_of(node, j, signature), report, flags)
-                            for j, (_, signature, report, flags)
-                            in enumerate(recipe.checks, start=1))
+    if recipe.combined is not None:  # (the checks are made when a run needs them)
+        node.combined, node.planned = recipe.combined, recipe.planned
     elif recipe.checks:
         masked = deps if mask is None or mask.node is None else [*deps, mask.node]
         node.checks = tuple(Check(Lazy(build_check, masked, T.BOOL, signature), report, flags)
@@ -393,10 +390,11 @@ _RECIPES: dict[tuple, _Recipe] = {}
 class _Recipe:
     """What ``build`` makes once per key: the result's shape, the node's IR builder, type
     and signature, each check's (IR builder, signature, report, flags), and the builder of
-    the value with its checks (``combined``; then the checks are its projections and have
-    no builder of their own). It holds ``Operand.template``s, never the graph."""
+    the value with its checks (``combined``; then the checks are its projections, made
+    only when a run needs them, from ``planned``). It holds ``Operand.template``s, never
+    the graph."""
 
-    __slots__ = ("shape", "build", "ty", "signature", "checks", "combined")
+    __slots__ = ("shape", "build", "ty", "signature", "checks", "combined", "planned")
 
     def __init__(self, name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
                  operation: Callable, result_kind: T.ScalarKind, mask: Operand | None,
@@ -445,6 +443,8 @@ class _Recipe:
                 name, ops, mask, loop_in, kinds, condition, computed, any_of)
             checks.append((build_check, signature, report, flags))
         self.checks = tuple(checks)
+        self.planned = tuple((signature, report, flags)
+                             for _, signature, report, flags in checks)
 
 
 def _masked_check(name: str, ops: list[Operand], mask: Operand, loop_in: tuple,
