@@ -125,3 +125,39 @@ def test_advanced_indexing_runs_in_numpy_visibly(fallbacks_allowed):
     assert_like_numpy(x.evaluate(), a)
     assert weldpy.stats()["fallbacks"] == {"numpy.ndarray.__getitem__": 1,
                                            "numpy.ndarray.__setitem__": 1}
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_transposes_and_reshapes_are_views_as_numpys(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    a = numpy.arange(int(numpy.prod(shape)), dtype=numpy.float64).reshape(shape)
+    x, b = lazy_copy(a), a.copy()
+    order = data.draw(st.permutations(range(len(shape))))
+    transposed, btransposed = x.transpose(order), b.transpose(order)
+    assert_like_numpy(transposed.evaluate(), btransposed)
+    assert_like_numpy(x.T.evaluate(), b.T)
+    sizes = [d for d in range(1, a.size + 1) if a.size % d == 0]
+    rows = data.draw(st.sampled_from(sizes))
+    reshaped, breshaped = x.reshape(rows, -1), b.reshape(rows, -1)
+    assert_like_numpy(numpy.reshape(x, (rows, -1)).evaluate(), breshaped)
+    assert_like_numpy(x.ravel().evaluate(), b.ravel())
+    transposed[(0,) * len(shape)] = -5.0  # (writes through both kinds of view)
+    btransposed[(0,) * len(shape)] = -5.0
+    reshaped[-1] += 10.0
+    breshaped[-1] += 10.0
+    assert_like_numpy(x.evaluate(), b)
+    assert_like_numpy(reshaped.evaluate(), breshaped)
+    assert_like_numpy(transposed.evaluate(), btransposed)
+
+
+def test_bad_reshapes_and_transposes_raise_numpys_errors():
+    x = lazy_copy(numpy.zeros((2, 3)))
+    for shape in ((4,), (-1, -1), (5, -1)):
+        with pytest.raises(ValueError) as raised:
+            x.reshape(shape)
+        assert isinstance(raised.value, weldpy.WeldError)
+    with pytest.raises(ValueError):
+        x.transpose(0, 0)
+    with pytest.raises(IndexError):
+        x.transpose(0, 2)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from weldpy import fallback
+from weldpy.errors import WeldShapeError
 from weldpy.lazy import Lazy, evaluate
 from weldpy.numpy import elementwise
 from weldpy.numpy.dtypes import FLOAT16
@@ -64,7 +65,7 @@ class ndarray:  # noqa: N801 (NumPy's name)
         except views.NotBasic:
             return fallback.call("numpy.ndarray.__getitem__", lambda a, k: a[k], (self, key),
                                  {}, concrete)
-        root = self if self._base is None else self._base
+        root = self._root()
         if not region.axes:  # (integers only: an element, not a view)
             return ndarray(views.element(root.node, region), (), self.dtype)
         return ndarray(None, region.shape, self.dtype, base=root, region=region)
@@ -86,8 +87,52 @@ class ndarray:  # noqa: N801 (NumPy's name)
         shape = region.shape
         views.check_assignable(shape, np.shape(value))
         values = elementwise.select(full(shape, True), value, value, self.dtype)
-        root = self if self._base is None else self._base
-        root.node = views.scatter(root.node, region, values.node)
+        self._root().node = views.scatter(self._root().node, region, values.node)
+
+    # --- shape (views where NumPy gives views) ---------------------------------------------
+    @property
+    def T(self) -> ndarray:  # noqa: N802 (NumPy's name)
+        return self.transpose()
+
+    def transpose(self, *axes) -> ndarray:
+        """A view with the axes in the order given (reversed by default), as NumPy's."""
+        from weldpy.numpy import views
+        from weldpy.numpy.reductions import axes_of
+
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
+        order = tuple(range(self.ndim))[::-1] if not axes else tuple(
+            axes_of(a, self.ndim)[0] for a in axes)
+        if sorted(order) != list(range(self.ndim)):
+            raise WeldShapeError(f"transpose: axes {tuple(axes)} don't match array")
+        region = self._region if self._base is not None else views.Region.whole(self.shape)
+        region = region.transpose(order)
+        return ndarray(None, region.shape, self.dtype, base=self._root(), region=region)
+
+    def reshape(self, *shape, order="C") -> ndarray:
+        """NumPy's reshape in C order: a view of an array in its own order (a whole array
+        or a reshape of one), else a copy (NumPy too copies where strides cannot express
+        the new shape; it gives a view of a slice whose strides can)."""
+        from weldpy.numpy import views
+
+        if order != "C":
+            return fallback.call("numpy.reshape", np.reshape, (self, shape),
+                                 {"order": order}, concrete)
+        new = _new_shape(shape[0] if len(shape) == 1 and not isinstance(shape[0], int)
+                         else shape, self.size)
+        if self._base is None or self._region.is_whole:
+            return ndarray(None, new, self.dtype, base=self._root(),
+                           region=views.Region.whole(new))
+        return ndarray(self.node, new, self.dtype)
+
+    def ravel(self, order="C") -> ndarray:
+        return self.reshape(-1, order=order)
+
+    def flatten(self, order="C") -> ndarray:
+        return self.reshape(-1, order=order).copy()
+
+    def _root(self) -> ndarray:
+        return self if self._base is None else self._base
 
     def _region_of(self, key):
         from weldpy.numpy import views
@@ -258,6 +303,21 @@ def _wrap(value) -> ndarray:
     from weldpy.numpy.creation import asarray
 
     return asarray(value)
+
+
+def _new_shape(shape, size: int) -> tuple[int, ...]:
+    """NumPy's reshape target: one -1 inferred; NumPy's ValueError when sizes differ."""
+    shape = tuple(int(n) for n in (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    known = int(np.prod([n for n in shape if n != -1]))
+    if shape.count(-1) > 1:
+        raise WeldShapeError("can only specify one unknown dimension")
+    if -1 in shape:
+        if known == 0 or size % known:
+            raise WeldShapeError(f"cannot reshape array of size {size} into shape {shape}")
+        shape = tuple(size // known if n == -1 else n for n in shape)
+    if int(np.prod(shape)) != size or any(n < 0 for n in shape):
+        raise WeldShapeError(f"cannot reshape array of size {size} into shape {shape}")
+    return shape
 
 
 def to_numpy(value, shape: tuple, dtype: np.dtype):

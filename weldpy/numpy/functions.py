@@ -155,6 +155,12 @@ def _clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE):
     return elementwise.apply(np._core.umath.clip, a, low, high)
 
 
+def _lazy(a) -> ndarray:
+    from weldpy.numpy.creation import asarray
+
+    return asarray(a)
+
+
 def _reduction(how: str):
     def run(a, axis=None, dtype=None, keepdims=False):
         return reductions.reduce(how, a, axis, dtype, keepdims)
@@ -185,6 +191,9 @@ _LAZY: dict = {
     np.std: (_statistic("std"), _REDUCING | {"dtype", "ddof", "correction"}),
     np.clip: (_clip, {"a", "a_min", "a_max", "out"}),
     np.shape: (lambda a: a.shape, {"a"}), np.ndim: (lambda a: a.ndim, {"a"}),
+    np.transpose: (lambda a, axes=None: _lazy(a).transpose(axes), {"a", "axes"}),
+    np.reshape: (lambda a, shape: _lazy(a).reshape(shape), {"a", "shape"}),
+    np.ravel: (lambda a: _lazy(a).ravel(), {"a"}),
     np.size: (lambda a, axis=None: a.size if axis is None else a.shape[axis], {"a", "axis"}),
 }
 for _name in ("any", "all", "argmin", "argmax", "nanmin", "nanmax"):

@@ -73,6 +73,15 @@ class Region:
         out += self.axes[axis:]
         return Region(self.base_shape, tuple(out), tuple(sorted(fixed)))
 
+    def transpose(self, order: tuple[int, ...]) -> Region:
+        """The region of this view with its axes in ``order`` (``.T``: reversed)."""
+        return Region(self.base_shape, tuple(self.axes[a] for a in order), self.fixed)
+
+    @property
+    def is_whole(self) -> bool:
+        """Whether the view is its base in the base's own order (a reshape of it is too)."""
+        return self == Region.whole(self.base_shape)
+
     def key(self) -> tuple:
         return (self.base_shape, self.axes, self.fixed)
 
