@@ -65,7 +65,7 @@ def clip(a, *args, **kwargs):
     return a.__array_function__(_np.clip, (), (a, *args), kwargs)
 
 
-def _statistic(name):
+def _numpys(name):
     """NumPy's ``name`` on ``a`` through the lazy array's ``__array_function__`` (lazy where
     weldpy compiles the call, NumPy's visibly otherwise)."""
     def run(a, *args, **kwargs):
@@ -76,17 +76,24 @@ def _statistic(name):
     return run
 
 
-sum, prod = _statistic("sum"), _statistic("prod")  # noqa: A001 (NumPy's names)
-min, max = _statistic("min"), _statistic("max")  # noqa: A001
-mean = _statistic("mean")
+sum, prod = _numpys("sum"), _numpys("prod")  # noqa: A001 (NumPy's names)
+min, max = _numpys("min"), _numpys("max")  # noqa: A001
+mean = _numpys("mean")
 amin, amax = min, max
-var, std = _statistic("var"), _statistic("std")
-any, all = _statistic("any"), _statistic("all")  # noqa: A001
-count_nonzero = _statistic("count_nonzero")
-argmin, argmax = _statistic("argmin"), _statistic("argmax")
-nansum, nanmean = _statistic("nansum"), _statistic("nanmean")
-nanmin, nanmax = _statistic("nanmin"), _statistic("nanmax")
-cumsum, cumprod = _statistic("cumsum"), _statistic("cumprod")
+var, std = _numpys("var"), _numpys("std")
+any, all = _numpys("any"), _numpys("all")  # noqa: A001
+count_nonzero = _numpys("count_nonzero")
+argmin, argmax = _numpys("argmin"), _numpys("argmax")
+nansum, nanmean = _numpys("nansum"), _numpys("nanmean")
+nanmin, nanmax = _numpys("nanmin"), _numpys("nanmax")
+cumsum, cumprod = _numpys("cumsum"), _numpys("cumprod")
+transpose, reshape, ravel = _numpys("transpose"), _numpys("reshape"), _numpys("ravel")
+
+
+def concatenate(arrays, *args, **kwargs):
+    from weldpy.numpy import functions
+
+    return functions.call(_np.concatenate, (arrays, *args), kwargs)
 
 
 # NumPy's functions that take no arrays, weldpy's too (the error state applies to lazy

@@ -17,7 +17,7 @@ import numpy as np
 
 from weldpy import fallback
 from weldpy.errors import WeldTypeError
-from weldpy.numpy import elementwise, outputs, reductions, scans, statistics
+from weldpy.numpy import concatenation, elementwise, outputs, reductions, scans, statistics
 from weldpy.numpy.array import concrete, ndarray
 
 _NO_VALUE = np._NoValue  # (NumPy's "not given" default)
@@ -35,7 +35,7 @@ def call(func, args: tuple, kwargs: dict):
             if out is None:
                 return value
             return outputs.deliver(func.__name__, value, out,
-                                   "same_kind" if func is np.clip else "unsafe")
+                                   "same_kind" if func in _UFUNC_LIKE_OUT else "unsafe")
     return fallback.call(f"numpy.{func.__name__}", func, args, kwargs, concrete)
 
 
@@ -177,6 +177,7 @@ def _statistic(name: str):
     return run
 
 
+_UFUNC_LIKE_OUT = (np.clip, np.concatenate)  # (their out= casts by same_kind)
 _UFUNC_REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.minimum: "min",
                      np.maximum: "max"}
 _REDUCING = {"a", "axis", "out", "keepdims"}
@@ -194,6 +195,8 @@ _LAZY: dict = {
     np.transpose: (lambda a, axes=None: _lazy(a).transpose(axes), {"a", "axes"}),
     np.reshape: (lambda a, shape: _lazy(a).reshape(shape), {"a", "shape"}),
     np.ravel: (lambda a: _lazy(a).ravel(), {"a"}),
+    np.concatenate: (concatenation.concatenate,
+                     {"arrays", "axis", "out", "dtype", "casting"}),
     np.size: (lambda a, axis=None: a.size if axis is None else a.shape[axis], {"a", "axis"}),
 }
 for _name in ("any", "all", "argmin", "argmax", "nanmin", "nanmax"):
