@@ -51,3 +51,20 @@ def test_concatenate_errors_and_out():
     out = wnp.zeros((2, 5))
     assert numpy.concatenate([wnp.asarray(a), b], axis=1, out=out) is out
     assert_like_numpy(out.evaluate(), numpy.concatenate([a, b], axis=1))
+
+
+@pytest.mark.parametrize("name", ["stack", "hstack", "vstack"])
+@pytest.mark.parametrize("shapes", [[(3,), (3,)], [(2, 3), (2, 3), (2, 3)], [(), ()],
+                                    [(0,), (0,)], [(2, 3), (3,)], [(2, 2), (2, 3)]])
+def test_stack_hstack_vstack_as_numpys(name, shapes):
+    parts = [numpy.arange(int(numpy.prod(s)), dtype=float).reshape(s) + k
+             for k, s in enumerate(shapes)]
+    want = numpy_or_error(getattr(numpy, name), parts)
+    lazy = [wnp.asarray(p) + 0.0 for p in parts]
+    if isinstance(want, Exception):
+        with pytest.raises(type(want)):
+            getattr(wnp, name)(lazy)
+        return
+    assert_like_numpy(getattr(wnp, name)(lazy).evaluate(), want)
+    if name == "stack" and parts[0].ndim:
+        assert_like_numpy(numpy.stack(lazy, axis=-1).evaluate(), numpy.stack(parts, axis=-1))

@@ -161,3 +161,21 @@ def test_bad_reshapes_and_transposes_raise_numpys_errors():
         x.transpose(0, 0)
     with pytest.raises(IndexError):
         x.transpose(0, 2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_masked_assignment_of_a_scalar(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=0, max_side=5))
+    dtype = data.draw(st.sampled_from(["int32", "float64", "uint8"]))
+    a = (numpy.arange(int(numpy.prod(shape))) % 7).reshape(shape).astype(dtype)
+    x, b = lazy_copy(a), a.copy()
+    before = x + 0
+    threshold = data.draw(st.integers(0, 7))
+    value = data.draw(st.sampled_from([0, 3, 2.5]))
+    x[x > threshold] = value  # (a lazy mask)
+    b[b > threshold] = value
+    x[numpy.asarray(b) == 0] = 1  # (a NumPy mask)
+    b[b == 0] = 1
+    assert_like_numpy(x.evaluate(), b)
+    assert_like_numpy(before.evaluate(), a)

@@ -90,10 +90,20 @@ cumsum, cumprod = _numpys("cumsum"), _numpys("cumprod")
 transpose, reshape, ravel = _numpys("transpose"), _numpys("reshape"), _numpys("ravel")
 
 
-def concatenate(arrays, *args, **kwargs):
-    from weldpy.numpy import functions
+def _joining(name):
+    """NumPy's ``name`` of a sequence of arrays, lazy (``weldpy.numpy.functions``)."""
+    function = getattr(_np, name)
 
-    return functions.call(_np.concatenate, (arrays, *args), kwargs)
+    def run(arrays, *args, **kwargs):
+        from weldpy.numpy import functions
+
+        return functions.call(function, (arrays, *args), kwargs)
+    run.__name__ = name
+    return run
+
+
+concatenate, stack = _joining("concatenate"), _joining("stack")
+hstack, vstack = _joining("hstack"), _joining("vstack")
 
 
 # NumPy's functions that take no arrays, weldpy's too (the error state applies to lazy

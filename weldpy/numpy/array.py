@@ -74,6 +74,10 @@ class ndarray:  # noqa: N801 (NumPy's name)
         from weldpy.numpy import views
         from weldpy.numpy.creation import full
 
+        if _is_mask_of(key, self.shape) and np.ndim(value) == 0:
+            # ``x[mask] = v``: v where the mask is true (a new version, as every write)
+            self.node = elementwise.select(key, value, self, self.dtype).node
+            return
         try:
             region = self._region_of(key)
         except views.NotBasic:
@@ -120,6 +124,10 @@ class ndarray:  # noqa: N801 (NumPy's name)
                                  {"order": order}, concrete)
         new = _new_shape(shape[0] if len(shape) == 1 and not isinstance(shape[0], int)
                          else shape, self.size)
+        if not self.shape:  # (a 0-d value: its one element, broadcast)
+            from weldpy.numpy.creation import full
+
+            return elementwise.select(full(new, True), self, self, self.dtype)
         if self._base is None or self._region.is_whole:
             return ndarray(None, new, self.dtype, base=self._root(),
                            region=views.Region.whole(new))
@@ -303,6 +311,13 @@ def _wrap(value) -> ndarray:
     from weldpy.numpy.creation import asarray
 
     return asarray(value)
+
+
+def _is_mask_of(key, shape: tuple) -> bool:
+    """Whether ``key`` is a boolean array of ``shape`` (NumPy's boolean-mask index)."""
+    dtype = getattr(key, "dtype", None)
+    return dtype is not None and np.dtype(dtype) == np.bool_ and tuple(key.shape) == shape \
+        and shape != ()
 
 
 def _new_shape(shape, size: int) -> tuple[int, ...]:

@@ -1,7 +1,7 @@
-"""``np.concatenate`` of lazy and concrete arrays along an axis (or flattened, for
-``axis=None``) as one loop over the result: each element read from the input whose part of
-the axis it falls in (a chain of selects over lookups), the inputs cast to the result's
-dtype as NumPy's ``same_kind`` rule allows."""
+"""``np.concatenate`` (and ``stack``, ``hstack``, ``vstack``, made of it) of lazy and
+concrete arrays along an axis (or flattened, for ``axis=None``) as one loop over the result:
+each element read from the input whose part of the axis it falls in (a chain of selects
+over lookups), the inputs cast to the result's dtype as NumPy's ``same_kind`` rule allows."""
 
 from __future__ import annotations
 
@@ -79,3 +79,41 @@ def concatenate(arrays, axis=0, dtype=None, casting="same_kind"):
     node = Lazy(build, [p.node for p in parts], T.Vec(T.Scalar(kind)),
                 ("concatenate", tuple(p.shape for p in parts), axis, kind))
     return ndarray(node, shape, out)
+
+
+def stack(arrays, axis=0, dtype=None, casting="same_kind"):
+    """``np.stack``: the arrays (all of one shape) along a new axis."""
+    from weldpy.numpy.creation import asarray
+
+    parts = [asarray(a) for a in arrays]
+    if not parts:
+        raise WeldShapeError("need at least one array to stack")
+    if any(p.shape != parts[0].shape for p in parts):
+        raise WeldShapeError("all input arrays must have the same shape")
+    (axis,) = axes_of(axis, parts[0].ndim + 1)
+    where = (slice(None),) * axis + (None,)
+    return concatenate([p[where] if p.ndim else p.reshape(1) for p in parts], axis, dtype,
+                       casting)
+
+
+def hstack(arrays, dtype=None, casting="same_kind"):
+    """``np.hstack``: along the first axis of 1-D arrays, else the second."""
+    from weldpy.numpy.creation import asarray
+
+    parts = [_at_least(asarray(a), 1) for a in arrays]
+    return concatenate(parts, 0 if parts and parts[0].ndim == 1 else 1, dtype, casting)
+
+
+def vstack(arrays, dtype=None, casting="same_kind"):
+    """``np.vstack``: along the first axis, 1-D arrays as rows."""
+    from weldpy.numpy.creation import asarray
+
+    return concatenate([_at_least(asarray(a), 2) for a in arrays], 0, dtype, casting)
+
+
+def _at_least(a, ndim: int):
+    if a.ndim >= ndim:
+        return a
+    if a.ndim == 0:
+        return a.reshape((1,) * ndim)
+    return a[None]  # (1-D to a row)

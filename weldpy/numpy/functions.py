@@ -177,7 +177,7 @@ def _statistic(name: str):
     return run
 
 
-_UFUNC_LIKE_OUT = (np.clip, np.concatenate)  # (their out= casts by same_kind)
+_UFUNC_LIKE_OUT = (np.clip, np.concatenate, np.stack)  # (their out= casts by same_kind)
 _UFUNC_REDUCTIONS = {np.add: "sum", np.multiply: "prod", np.minimum: "min",
                      np.maximum: "max"}
 _REDUCING = {"a", "axis", "out", "keepdims"}
@@ -197,6 +197,11 @@ _LAZY: dict = {
     np.ravel: (lambda a: _lazy(a).ravel(), {"a"}),
     np.concatenate: (concatenation.concatenate,
                      {"arrays", "axis", "out", "dtype", "casting"}),
+    np.stack: (concatenation.stack, {"arrays", "axis", "out", "dtype", "casting"}),
+    np.hstack: (lambda tup, dtype=None, casting="same_kind":
+                concatenation.hstack(tup, dtype, casting), {"tup", "dtype", "casting"}),
+    np.vstack: (lambda tup, dtype=None, casting="same_kind":
+                concatenation.vstack(tup, dtype, casting), {"tup", "dtype", "casting"}),
     np.size: (lambda a, axis=None: a.size if axis is None else a.shape[axis], {"a", "axis"}),
 }
 for _name in ("any", "all", "argmin", "argmax", "nanmin", "nanmax"):
