@@ -17,7 +17,15 @@ import numpy as np
 
 from weldpy import fallback
 from weldpy.errors import WeldTypeError
-from weldpy.numpy import concatenation, elementwise, outputs, reductions, scans, statistics
+from weldpy.numpy import (
+    concatenation,
+    elementwise,
+    outputs,
+    reductions,
+    rolling,
+    scans,
+    statistics,
+)
 from weldpy.numpy.array import concrete, ndarray
 
 _NO_VALUE = np._NoValue  # (NumPy's "not given" default)
@@ -197,6 +205,7 @@ _LAZY: dict = {
     np.ravel: (lambda a: _lazy(a).ravel(), {"a"}),
     np.concatenate: (concatenation.concatenate,
                      {"arrays", "axis", "out", "dtype", "casting"}),
+    np.roll: (rolling.roll, {"a", "shift", "axis"}),
     np.stack: (concatenation.stack, {"arrays", "axis", "out", "dtype", "casting"}),
     np.hstack: (lambda tup, dtype=None, casting="same_kind":
                 concatenation.hstack(tup, dtype, casting), {"tup", "dtype", "casting"}),
