@@ -179,3 +179,21 @@ def test_masked_assignment_of_a_scalar(data):
     b[b == 0] = 1
     assert_like_numpy(x.evaluate(), b)
     assert_like_numpy(before.evaluate(), a)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5), (4, 4), (3, 3, 3), (1, 1), (0, 0)])
+@pytest.mark.parametrize("val", [7, 2.5, [1, 2], numpy.arange(3)])
+@pytest.mark.parametrize("wrap", [False, True])
+def test_fill_diagonal_as_numpys(shape, val, wrap):
+    a = numpy.zeros(shape, dtype=numpy.int32)
+    x, b = lazy_copy(a), a.copy()
+    before = x + 0
+    numpy.fill_diagonal(x, val, wrap)
+    numpy.fill_diagonal(b, val, wrap)
+    assert_like_numpy(x.evaluate(), b)
+    assert_like_numpy(before.evaluate(), a)
+    if len(shape) == 2 and min(shape) > 1:  # (through a view: into its base)
+        y, c = lazy_copy(a), a.copy()
+        wnp.fill_diagonal(y[1:, 1:], val)
+        numpy.fill_diagonal(c[1:, 1:], val)
+        assert_like_numpy(y.evaluate(), c)

@@ -88,7 +88,7 @@ nansum, nanmean = _numpys("nansum"), _numpys("nanmean")
 nanmin, nanmax = _numpys("nanmin"), _numpys("nanmax")
 cumsum, cumprod = _numpys("cumsum"), _numpys("cumprod")
 transpose, reshape, ravel = _numpys("transpose"), _numpys("reshape"), _numpys("ravel")
-roll = _numpys("roll")
+roll, fill_diagonal = _numpys("roll"), _numpys("fill_diagonal")
 
 
 def _joining(name):

@@ -163,6 +163,15 @@ def _clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE):
     return elementwise.apply(np._core.umath.clip, a, low, high)
 
 
+def _fill_diagonal(a, val, wrap: bool) -> None:
+    from weldpy.numpy import views
+
+    if not isinstance(a, ndarray):  # (a NumPy array is filled in place, as NumPy does)
+        np.fill_diagonal(a, concrete(val), wrap)
+        return
+    views.fill_diagonal(a, val, wrap)
+
+
 def _lazy(a) -> ndarray:
     from weldpy.numpy.creation import asarray
 
@@ -206,6 +215,8 @@ _LAZY: dict = {
     np.concatenate: (concatenation.concatenate,
                      {"arrays", "axis", "out", "dtype", "casting"}),
     np.roll: (rolling.roll, {"a", "shift", "axis"}),
+    np.fill_diagonal: (lambda a, val, wrap=False: _fill_diagonal(a, val, wrap),
+                       {"a", "val", "wrap"}),
     np.stack: (concatenation.stack, {"arrays", "axis", "out", "dtype", "casting"}),
     np.hstack: (lambda tup, dtype=None, casting="same_kind":
                 concatenation.hstack(tup, dtype, casting), {"tup", "dtype", "casting"}),

@@ -8,7 +8,7 @@ version (``gather``: one loop looking each element up), so a write to the base, 
 another view of it, is seen, as NumPy's views share memory. A write through a view (item
 assignment, an in-place operator, ``out=``) makes a new version of the base (``scatter``:
 one loop over the base keeping every element outside the region); values computed earlier
-keep reading the version they were computed from.
+keep reading the version they were computed from. ``fill_diagonal`` writes the same way.
 """
 
 from __future__ import annotations
@@ -207,4 +207,46 @@ def _digit(i: E.Expr, inner: int, length: int, wrap: bool) -> E.Expr:
     """The index along an axis (``inner`` elements per step, ``length`` long) of flat ``i``."""
     out = i if inner == 1 else E.BinOp(B.DIV, i, E.Literal(K.I64, inner))
     return E.BinOp(B.MOD, out, E.Literal(K.I64, length)) if wrap else out
+
+
+
+def fill_diagonal(a, val, wrap: bool = False) -> None:
+    """``np.fill_diagonal`` on a lazy array: a new version of ``a`` (of its base, for a
+    view) with NumPy's diagonal positions set to ``val`` (a scalar, or values cycled along
+    the diagonal, as NumPy's flat assignment cycles them). NumPy's rule: every
+    ``1 + sum(cumulative sizes)``-th flat element, up to ``cols * cols`` for a tall 2-D
+    array unless ``wrap``."""
+    from weldpy.numpy import elementwise
+    from weldpy.numpy.creation import asarray
+
+    if a.ndim < 2:
+        raise WeldShapeError("array must be at least 2-d")
+    if a.ndim > 2 and len(set(a.shape)) != 1:
+        raise WeldShapeError("All dimensions of input must be of equal length")
+    n = a.size
+    step = 1 + sum(int(np.prod(a.shape[k + 1:])) for k in range(a.ndim - 1))
+    end = n if a.ndim > 2 or wrap else min(n, a.shape[1] * a.shape[1])
+    values = asarray(val)
+    if values.ndim > 1:
+        values = values.reshape(-1)
+    if values.ndim == 1 and values.size == 0:
+        return
+    kind = a.node.ty.elem.kind  # (at least 2-d: a vector)
+    cast = values if values.dtype == a.dtype else elementwise.astype(values, a.dtype)
+
+    def build(exprs):
+        i64 = lambda v: E.Literal(K.I64, v)  # noqa: E731
+        on = E.BinOp(B.BAND, E.BinOp(B.EQ, E.BinOp(B.MOD, INDEX, i64(step)), i64(0)),
+                     E.BinOp(B.LT, INDEX, i64(end)))
+        if values.ndim == 0:
+            new = exprs[1]
+        else:  # (the k-th diagonal element takes value k mod len)
+            at = E.BinOp(B.MOD, E.BinOp(B.DIV, INDEX, i64(step)), i64(values.size))
+            new = E.Lookup(exprs[1], E.Select(on, at, i64(0)))
+        return loop([over(exprs[0])], E.NewBuilder(T.Appender(T.Scalar(kind))),
+                    E.Select(on, new, ELEMENT))
+
+    node = a.node
+    a.node = Lazy(build, [node, cast.node], node.ty,
+                  ("fill_diagonal", a.shape, step, end, values.ndim, values.size))
 
