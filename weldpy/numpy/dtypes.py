@@ -44,7 +44,3 @@ def flat_input(array: np.ndarray, operation: str) -> np.ndarray:
     flat = np.ravel(array, order="C")
     wanted = compute_dtype(array.dtype)
     return flat if flat.dtype == wanted and flat.dtype.isnative else flat.astype(wanted)
-
-
-def scalar_type(dtype: np.dtype, operation: str) -> T.Scalar:
-    return T.Scalar(compute_kind(dtype, operation))
