@@ -19,6 +19,7 @@ from weldpy.ir.alpha import canonical
 from weldpy.ir.passes.failures import cannot_fail
 from weldpy.ir.passes.places import (
     always_evaluated,
+    flat,
     fresh_name,
     in_each_body,
     names_in,
@@ -65,7 +66,7 @@ def _eliminate(root: E.Expr) -> E.Expr:
     repeated = [paths for paths in groups.values() if len(paths) >= 2]
     if not repeated:
         return root
-    paths = _outermost(repeated[0])
+    paths = _outermost([flat(p) for p in repeated[0]])
     if len(paths) < 2:
         return root
     name = fresh_name("cse", names_in(root))

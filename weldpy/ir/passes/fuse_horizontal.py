@@ -16,6 +16,7 @@ their errors can change.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 
 from weldpy.ir import exprs as E
@@ -25,6 +26,7 @@ from weldpy.ir.alpha import canonical
 from weldpy.ir.passes.failures import cannot_fail
 from weldpy.ir.passes.places import (
     always_evaluated,
+    flat,
     fresh_name,
     in_each_body,
     names_in,
@@ -49,8 +51,9 @@ class _Group:
 
 def _fuse(root: E.Expr) -> E.Expr:
     groups: dict[tuple, _Group] = {}
-    for path, node, bound in always_evaluated(root):
+    for place, node, bound in always_evaluated(root):
         if _fusable(node, bound):
+            path = flat(place)
             group = groups.setdefault(node.builder.iters, _Group(node.builder.iters))
             if not any(path[:len(p)] == p for p in group.paths):  # (not inside another)
                 group.paths.append(path)
@@ -62,7 +65,7 @@ def _fuse(root: E.Expr) -> E.Expr:
     return root
 
 
-def _fusable(node: E.Node, bound: frozenset) -> bool:
+def _fusable(node: E.Node, bound: Set[str]) -> bool:
     if not (isinstance(node, E.Result) and isinstance(node.builder, E.For)):
         return False
     loop = node.builder

@@ -1,7 +1,8 @@
 """Where in an expression subexpressions are always evaluated, and rewriting at places.
 
-A *place* is the path of child indices from a root to a node. ``always_evaluated(root)``
-yields the places whose node runs whenever ``root`` does: through struct fields, operands,
+A *place* is the path of child indices from a root to a node (``always_evaluated`` links
+them, ``flat`` spells them out). ``always_evaluated(root)`` yields the places whose node
+runs whenever ``root`` does: through struct fields, operands,
 casts, field accesses, lookups, merges, an ``if``'s condition, and both the value and the body
 of a ``let``; not into a lambda (it may run any number of times), a loop, one branch of an
 ``if``, or the right operand of ``&&``/``||``. Passes that move such nodes to the root
@@ -10,7 +11,7 @@ of a ``let``; not into a lambda (it may run any number of times), a loop, one br
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, KeysView
 
 from weldpy.ir import exprs as E
 from weldpy.ir.traverse import children, free_vars, preorder, rebuild, rewrite_bottom_up
@@ -33,16 +34,40 @@ def in_each_body(program: E.Expr, rewrite: Callable[[E.Expr], E.Expr]) -> E.Expr
     return rewrite_bottom_up(program, body_of)
 
 
-def always_evaluated(root: E.Node) -> Iterator[tuple[tuple, E.Node, frozenset]]:
-    """(place, node, names bound between ``root`` and it) for every always-evaluated node."""
-    stack = [((), root, frozenset())]
+def always_evaluated(root: E.Node) -> Iterator[tuple[tuple, E.Node, KeysView[str]]]:
+    """(place, node, names bound between ``root`` and it) for every always-evaluated node,
+    parents before children, left to right. The place is linked (``(parent's place,
+    index)``, ``()`` for the root: ``flat`` gives the child indices) and the names a live
+    view, valid when yielded: one walk, linear in the nodes however deep the program."""
+    bound: dict[str, int] = {}
+    stack: list[tuple] = [("visit", (), root)]
     while stack:
-        path, node, bound = stack.pop()
-        yield path, node, bound
-        kids = children(node)
-        for k in reversed(always_evaluated_children(node)):
-            inner = bound | {node.name} if isinstance(node, E.Let) and k == 1 else bound
-            stack.append(((*path, k), kids[k], inner))
+        action, path, item = stack.pop()
+        if action == "bind":
+            bound[item] = bound.get(item, 0) + 1
+            continue
+        if action == "unbind":
+            bound[item] -= 1
+            if not bound[item]:
+                del bound[item]
+            continue
+        yield path, item, bound.keys()
+        kids = children(item)
+        for k in reversed(always_evaluated_children(item)):
+            if isinstance(item, E.Let) and k == 1:  # (the body sees the let's name)
+                stack += [("unbind", None, item.name), ("visit", (path, k), kids[k]),
+                          ("bind", None, item.name)]
+            else:
+                stack.append(("visit", (path, k), kids[k]))
+
+
+def flat(path: tuple) -> tuple[int, ...]:
+    """The child indices of a linked place (``always_evaluated``)."""
+    out = []
+    while path:
+        path, k = path
+        out.append(k)
+    return tuple(reversed(out))
 
 
 def always_evaluated_children(node: E.Node) -> range:
@@ -60,13 +85,23 @@ def node_at(node: E.Node, path: tuple) -> E.Node:
     return node
 
 
-def replace_at(node: E.Node, replacements: dict, path: tuple = ()) -> E.Node:
-    """``node`` with the node at each place in ``replacements`` replaced."""
-    if path in replacements:
-        return replacements[path]
-    if not any(p[:len(path)] == path for p in replacements):
-        return node
-    return rebuild(node, [replace_at(kid, replacements, (*path, k))
+def replace_at(node: E.Node, replacements: dict) -> E.Node:
+    """``node`` with the node at each place (child indices) in ``replacements`` replaced
+    (a place inside another replaced one goes with it). Only the nodes on the way to a
+    place are rebuilt."""
+    trie: dict = {}
+    for path, new in replacements.items():
+        at = trie
+        for k in path:
+            at = at.setdefault(k, {})
+        at[None] = new
+    return _replace(node, trie)
+
+
+def _replace(node: E.Node, trie: dict) -> E.Node:
+    if None in trie:
+        return trie[None]
+    return rebuild(node, [_replace(kid, trie[k]) if k in trie else kid
                           for k, kid in enumerate(children(node))])
 
 
