@@ -13,7 +13,7 @@ from weldpy.ir import types as T
 from weldpy.lazy import Lazy
 from weldpy.numpy import elementwise
 from weldpy.numpy.dtypes import compute_kind
-from weldpy.numpy.loops import INDEX, count, loop
+from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop
 from weldpy.numpy.reductions import axes_of
 
 B, K = E.BinKind, T.ScalarKind
@@ -57,8 +57,7 @@ def concatenate(arrays, axis=0, dtype=None, casting="same_kind"):
     kind = compute_kind(out, "concatenate")
 
     def build(exprs):
-        i64 = lambda v: E.Literal(K.I64, v)  # noqa: E731
-        along = E.BinOp(B.MOD, E.BinOp(B.DIV, INDEX, i64(inner)), i64(shape[axis]))
+        along = axis_index(INDEX, inner, shape[axis], axis > 0)
         outer = E.BinOp(B.DIV, INDEX, i64(inner * shape[axis]))
         within = E.BinOp(B.MOD, INDEX, i64(inner))
         value: E.Expr | None = None

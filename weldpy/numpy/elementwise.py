@@ -25,7 +25,7 @@ from weldpy.ir import types as T
 from weldpy.lazy import Check, Lazy, interned
 from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
-from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, loop_into, over
+from weldpy.numpy.loops import ELEMENT, INDEX, axis_index, count, i64, loop, loop_into, over
 from weldpy.numpy.operands import Operand, operand
 
 B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
@@ -642,14 +642,12 @@ def broadcast_offset(i: E.Expr, shape: tuple, out: tuple) -> E.Expr:
     """The flat C-order offset in an operand of ``shape`` of result element ``i`` (of
     ``out``): NumPy's broadcasting, a stride of 0 on each axis where the operand has 1."""
     shape = (1,) * (len(out) - len(shape)) + tuple(shape)
-    offset: E.Expr = E.Literal(K.I64, 0)
+    offset: E.Expr = i64(0)
     step, stride = 1, 1  # the result's and the operand's strides, innermost first
     for axis in range(len(out) - 1, -1, -1):
         if shape[axis] != 1:
-            index = E.BinOp(B.DIV, i, E.Literal(K.I64, step)) if step != 1 else i
-            if axis > 0:
-                index = E.BinOp(B.MOD, index, E.Literal(K.I64, out[axis]))
-            term = index if stride == 1 else E.BinOp(B.MUL, index, E.Literal(K.I64, stride))
+            index = axis_index(i, step, out[axis], axis > 0)
+            term = index if stride == 1 else E.BinOp(B.MUL, index, i64(stride))
             offset = term if isinstance(offset, E.Literal) else E.BinOp(B.ADD, offset, term)
         step *= out[axis]
         stride *= shape[axis]

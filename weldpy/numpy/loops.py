@@ -1,6 +1,7 @@
 """The one loop shape weldpy.numpy's IR is made of: ``result(for(iters, builder, |b, i, e|
 merge(b, value)))``, with ``i`` the index and ``e`` the element (``INDEX``, ``ELEMENT``), over
-a vector (``over``) or the numbers ``0 .. n-1`` (``count``)."""
+a vector (``over``) or the numbers ``0 .. n-1`` (``count``); and the index arithmetic of
+C-order arrays it reads (``i64`` literals, ``axis_index``)."""
 
 from __future__ import annotations
 
@@ -34,5 +35,15 @@ def over(vector: E.Expr) -> E.Iter:
 
 def count(n: int) -> E.Iter:
     """The iterator of ``0 .. n-1`` (its element is the number)."""
-    lit = lambda v: E.Literal(T.ScalarKind.I64, v)  # noqa: E731
-    return E.Iter(E.IterKind.RANGE, None, lit(0), lit(n), lit(1))
+    return E.Iter(E.IterKind.RANGE, None, i64(0), i64(n), i64(1))
+
+
+def i64(value: int) -> E.Literal:
+    return E.Literal(T.ScalarKind.I64, value)
+
+
+def axis_index(i: E.Expr, inner: int, length: int, wrap: bool = True) -> E.Expr:
+    """The index along an axis (``inner`` elements per step, ``length`` long) of flat index
+    ``i`` of a C-order array; ``wrap=False`` for the first axis, which needs no modulo."""
+    index = i if inner == 1 else E.BinOp(E.BinKind.DIV, i, i64(inner))
+    return E.BinOp(E.BinKind.MOD, index, i64(length)) if wrap else index

@@ -11,7 +11,7 @@ from weldpy.errors import WeldShapeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
-from weldpy.numpy.loops import INDEX, count, loop
+from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop
 from weldpy.numpy.reductions import axes_of
 
 B, K = E.BinKind, T.ScalarKind
@@ -44,12 +44,9 @@ def roll(a, shift, axis=None):
     inner = [int(np.prod(shape[ax + 1:])) for ax in range(len(shape))]
 
     def build(exprs):
-        i64 = lambda v: E.Literal(K.I64, v)  # noqa: E731
         source: E.Expr = INDEX
         for ax, s in moves.items():
-            digit = E.BinOp(B.DIV, INDEX, i64(inner[ax])) if inner[ax] != 1 else INDEX
-            if ax > 0:
-                digit = E.BinOp(B.MOD, digit, i64(shape[ax]))
+            digit = axis_index(INDEX, inner[ax], shape[ax], ax > 0)
             # (digit - s) mod n, as digit + (n - s) wrapped: never negative
             moved = E.BinOp(B.ADD, digit, i64(shape[ax] - s))
             moved = E.Select(E.BinOp(B.GE, moved, i64(shape[ax])),

@@ -18,7 +18,7 @@ from weldpy.ir import types as T
 from weldpy.lazy import Lazy
 from weldpy.numpy import elementwise
 from weldpy.numpy.dtypes import compute_kind
-from weldpy.numpy.loops import INDEX, count, loop
+from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop
 from weldpy.numpy.operands import operand
 from weldpy.numpy.reductions import axes_of
 
@@ -83,7 +83,6 @@ def cumulative(ufunc: np.ufunc, a, axis=None, dtype=None):
 
 
 def _scan(vector: E.Expr, shape: tuple, axis: int, acc: T.ScalarKind, first, step) -> E.Expr:
-    i64 = lambda v: E.Literal(K.I64, v)  # noqa: E731
     length = shape[axis]
     inner = int(np.prod(shape[axis + 1:]))
     n = int(np.prod(shape))
@@ -115,7 +114,7 @@ def _scan(vector: E.Expr, shape: tuple, axis: int, acc: T.ScalarKind, first, ste
         return scanned
     # back to C order: element (outer, along, inner) is scan result (outer, inner, along)
     outer_of = E.BinOp(B.DIV, INDEX, i64(length * inner))
-    along_of = E.BinOp(B.MOD, E.BinOp(B.DIV, INDEX, i64(inner)), i64(length))
+    along_of = axis_index(INDEX, inner, length)
     inner_of = E.BinOp(B.MOD, INDEX, i64(inner))
     at = E.BinOp(B.ADD, E.BinOp(B.MUL, E.BinOp(B.ADD, E.BinOp(B.MUL, outer_of, i64(inner)),
                                                inner_of), i64(length)), along_of)

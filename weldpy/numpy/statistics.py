@@ -20,7 +20,7 @@ from weldpy.numpy import elementwise, fp_errors
 from weldpy.numpy.array import ndarray
 from weldpy.numpy.creation import asarray
 from weldpy.numpy.dtypes import FLOAT16, compute_kind
-from weldpy.numpy.loops import ELEMENT, INDEX, loop, over
+from weldpy.numpy.loops import ELEMENT, INDEX, axis_index, loop, over
 from weldpy.numpy.reductions import axes_of, into_slots, reduce, reduced_shape
 
 
@@ -178,12 +178,7 @@ def _position(shape: tuple, axis: int | None) -> E.Expr:
     flat index for ``axis=None``)."""
     if axis is None:
         return INDEX
-    i64 = T.ScalarKind.I64
-    inner = int(np.prod(shape[axis + 1:]))
-    position = INDEX if inner == 1 else E.BinOp(E.BinKind.DIV, INDEX, E.Literal(i64, inner))
-    if axis > 0:
-        position = E.BinOp(E.BinKind.MOD, position, E.Literal(i64, shape[axis]))
-    return position
+    return axis_index(INDEX, int(np.prod(shape[axis + 1:])), shape[axis], axis > 0)
 
 
 def _nan_extreme(x, how: str, axis, keepdims: bool) -> ndarray:

@@ -22,7 +22,7 @@ from weldpy.errors import WeldIndexError, WeldShapeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
-from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
+from weldpy.numpy.loops import ELEMENT, INDEX, axis_index, count, i64, loop, over
 
 B, K = E.BinKind, T.ScalarKind
 NEW_AXIS = None
@@ -125,14 +125,13 @@ def gather(base: Lazy, region: Region) -> Lazy:
     view_inner = _inner(region.shape)
 
     def build(exprs):
-        offset: E.Expr = E.Literal(K.I64, fixed + sum(
+        offset: E.Expr = i64(fixed + sum(
             start * inner[a] for a, start, _, _ in region.axes if a is not None))
         for v, (a, _, step, length) in enumerate(region.axes):
             if a is None or length == 1:
                 continue
-            position = _digit(INDEX, view_inner[v], length, v > 0)
-            offset = E.BinOp(B.ADD, offset,
-                             E.BinOp(B.MUL, position, E.Literal(K.I64, step * inner[a])))
+            position = axis_index(INDEX, view_inner[v], length, v > 0)
+            offset = E.BinOp(B.ADD, offset, E.BinOp(B.MUL, position, i64(step * inner[a])))
         elem = base.ty.elem
         return loop([count(n)], E.NewBuilder(T.Appender(elem)), E.Lookup(exprs[0], offset))
 
@@ -149,25 +148,23 @@ def scatter(base: Lazy, region: Region, values: Lazy) -> Lazy:
 
     def build(exprs):
         def digit(a):
-            return _digit(INDEX, inner[a], dims[a], a > 0)
-        inside: list[E.Expr] = [E.BinOp(B.EQ, digit(a), E.Literal(K.I64, index))
+            return axis_index(INDEX, inner[a], dims[a], a > 0)
+        inside: list[E.Expr] = [E.BinOp(B.EQ, digit(a), i64(index))
                                 for a, index in region.fixed]
-        position: E.Expr = E.Literal(K.I64, 0)
+        position: E.Expr = i64(0)
         for v, (a, start, step, length) in enumerate(region.axes):
             if a is None:
                 continue
-            d = E.BinOp(B.SUB, digit(a), E.Literal(K.I64, start))
-            q = E.BinOp(B.DIV, d, E.Literal(K.I64, step))
-            inside += [E.BinOp(B.EQ, E.BinOp(B.MUL, q, E.Literal(K.I64, step)), d),
-                       E.BinOp(B.GE, q, E.Literal(K.I64, 0)),
-                       E.BinOp(B.LT, q, E.Literal(K.I64, length))]
-            position = E.BinOp(B.ADD, position,
-                               E.BinOp(B.MUL, q, E.Literal(K.I64, view_inner[v])))
+            d = E.BinOp(B.SUB, digit(a), i64(start))
+            q = E.BinOp(B.DIV, d, i64(step))
+            inside += [E.BinOp(B.EQ, E.BinOp(B.MUL, q, i64(step)), d),
+                       E.BinOp(B.GE, q, i64(0)), E.BinOp(B.LT, q, i64(length))]
+            position = E.BinOp(B.ADD, position, E.BinOp(B.MUL, q, i64(view_inner[v])))
         cond: E.Expr = E.Literal(K.BOOL, True)
         for term in inside:
             cond = E.BinOp(B.BAND, cond, term)
         if isinstance(values.ty, T.Vec):
-            new = E.Lookup(exprs[1], E.Select(cond, position, E.Literal(K.I64, 0)))
+            new = E.Lookup(exprs[1], E.Select(cond, position, i64(0)))
         else:  # (one element: a 0-d value)
             new = exprs[1]
         value = E.Select(cond, new, ELEMENT)
@@ -180,7 +177,7 @@ def element(base: Lazy, region: Region) -> Lazy:
     """The one element an all-integer index names, as a 0-d value."""
     inner = _inner(region.base_shape)
     offset = sum(index * inner[a] for a, index in region.fixed)
-    return Lazy(lambda exprs: E.Lookup(exprs[0], E.Literal(K.I64, offset)), [base],
+    return Lazy(lambda exprs: E.Lookup(exprs[0], i64(offset)), [base],
                 base.ty.elem, ("element", offset))
 
 
@@ -201,12 +198,6 @@ def _inner(shape: tuple) -> list[int]:
     for a in range(len(shape) - 1, -1, -1):
         inner[a], size = size, size * shape[a]
     return inner
-
-
-def _digit(i: E.Expr, inner: int, length: int, wrap: bool) -> E.Expr:
-    """The index along an axis (``inner`` elements per step, ``length`` long) of flat ``i``."""
-    out = i if inner == 1 else E.BinOp(B.DIV, i, E.Literal(K.I64, inner))
-    return E.BinOp(B.MOD, out, E.Literal(K.I64, length)) if wrap else out
 
 
 
@@ -235,7 +226,6 @@ def fill_diagonal(a, val, wrap: bool = False) -> None:
     cast = values if values.dtype == a.dtype else elementwise.astype(values, a.dtype)
 
     def build(exprs):
-        i64 = lambda v: E.Literal(K.I64, v)  # noqa: E731
         on = E.BinOp(B.BAND, E.BinOp(B.EQ, E.BinOp(B.MOD, INDEX, i64(step)), i64(0)),
                      E.BinOp(B.LT, INDEX, i64(end)))
         if values.ndim == 0:
