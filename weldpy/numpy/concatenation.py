@@ -95,19 +95,19 @@ def stack(arrays, axis=0, dtype=None, casting="same_kind"):
                        casting)
 
 
-def hstack(arrays, dtype=None, casting="same_kind"):
+def hstack(tup, dtype=None, casting="same_kind"):
     """``np.hstack``: along the first axis of 1-D arrays, else the second."""
     from weldpy.numpy.creation import asarray
 
-    parts = [_at_least(asarray(a), 1) for a in arrays]
+    parts = [_at_least(asarray(a), 1) for a in tup]
     return concatenate(parts, 0 if parts and parts[0].ndim == 1 else 1, dtype, casting)
 
 
-def vstack(arrays, dtype=None, casting="same_kind"):
+def vstack(tup, dtype=None, casting="same_kind"):
     """``np.vstack``: along the first axis, 1-D arrays as rows."""
     from weldpy.numpy.creation import asarray
 
-    return concatenate([_at_least(asarray(a), 2) for a in arrays], 0, dtype, casting)
+    return concatenate([_at_least(asarray(a), 2) for a in tup], 0, dtype, casting)
 
 
 def _at_least(a, ndim: int):

@@ -389,10 +389,11 @@ _RECIPES: dict[tuple, _Recipe] = {}
 
 class _Recipe:
     """What ``build`` makes once per key: the result's shape, the node's IR builder, type
-    and signature, each check's (IR builder, signature, report, flags), and the builder of
-    the value with its checks (``combined``; then the checks are its projections, made
-    only when a run needs them, from ``planned``). It holds ``Operand.template``s, never
-    the graph."""
+    and signature, and the builder of the value with its checks (``combined``; then the
+    checks are its projections, made only when a run needs them, from ``planned``:
+    (signature, report, flags) each). With a ``where=`` mask the checks are loops of their
+    own (``checks``: (IR builder, signature, report, flags) each). It holds
+    ``Operand.template``s, never the graph."""
 
     __slots__ = ("shape", "build", "ty", "signature", "checks", "combined", "planned")
 
@@ -431,20 +432,21 @@ class _Recipe:
                                       fp_errors.KINDS)
             if name == "power" and kinds[1].is_signed and ops[1].node is not None:
                 plans.append(fp_errors.negative_powers(kinds[1]))
-        any_of = E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX))
-        self.combined = None
+        signatures = [interned(("elementwise", *key[:5], "check", kind))
+                      for kind, _, _, _ in plans]
+        self.combined, self.planned, self.checks = None, (), ()
         if plans and mask is None:  # (the checks computed with the value: projections)
             self.combined = _combined(ops, loop_in, kinds, shape, element, computed,
                                       out_kind, [condition for _, condition, _, _ in plans])
-        checks = []
-        for kind, condition, report, flags in plans:
-            signature = interned(("elementwise", *key[:5], "check", kind))
-            build_check = None if mask is None else _masked_check(
-                name, ops, mask, loop_in, kinds, condition, computed, any_of)
-            checks.append((build_check, signature, report, flags))
-        self.checks = tuple(checks)
-        self.planned = tuple((signature, report, flags)
-                             for _, signature, report, flags in checks)
+            self.planned = tuple((signature, report, flags) for signature, (_, _, report, flags)
+                                 in zip(signatures, plans, strict=True))
+        elif plans:  # (of the elements ``where=`` computes: loops of their own)
+            any_of = E.NewBuilder(T.Merger(T.BOOL, T.BuilderOp.MAX))
+            self.checks = tuple(
+                (_masked_check(name, ops, mask, loop_in, kinds, condition, computed, any_of),
+                 signature, report, flags)
+                for signature, (_, condition, report, flags) in zip(signatures, plans,
+                                                                    strict=True))
 
 
 def _masked_check(name: str, ops: list[Operand], mask: Operand, loop_in: tuple,

@@ -1,5 +1,7 @@
-"""NumPy's functions that stay lazy on weldpy arrays: the reductions and statistics,
-``ufunc.reduce``, ``clip``, ``shape``/``ndim``/``size``. Reached through
+"""NumPy's functions that stay lazy on weldpy arrays: the reductions and statistics, the
+ufunc methods ``reduce``/``accumulate``/``outer``, ``clip``, ``cumsum``/``cumprod``,
+``transpose``/``reshape``/``ravel``, ``concatenate``/``stack``/``hstack``/``vstack``,
+``roll``, ``fill_diagonal``, ``shape``/``ndim``/``size``. Reached through
 ``ndarray.__array_function__``, the array's methods and weldpy.numpy's own names.
 
 Arguments are bound by NumPy's own signature of each function (positionally or by keyword,
@@ -80,8 +82,6 @@ def _accumulate(ufunc, array, axis=0, dtype=None):
     return scans.accumulate(ufunc, array, axis, dtype)
 
 
-# NumPy's signatures of the ufunc methods (``initial`` and ``where`` left out: with them a
-# call runs in NumPy)
 def _outer(ufunc, a, b, dtype=None):
     """``ufunc(a[..., None, ...], b)``: every pair, by broadcasting ``a`` over ``b``'s axes."""
     from weldpy.numpy.creation import asarray
@@ -94,6 +94,8 @@ def _outer(ufunc, a, b, dtype=None):
     return elementwise.apply(ufunc, a, b, dtype=dtype)
 
 
+# NumPy's signatures of the ufunc methods (``initial`` and ``where`` left out: with them a
+# call runs in NumPy)
 _UFUNC_METHODS = {"reduce": lambda a, axis=0, dtype=None, out=None, keepdims=False: None,
                   "accumulate": lambda array, axis=0, dtype=None, out=None: None,
                   "outer": lambda a, b, dtype=None, out=None: None}
@@ -163,7 +165,7 @@ def _clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE):
     return elementwise.apply(np._core.umath.clip, a, low, high)
 
 
-def _fill_diagonal(a, val, wrap: bool) -> None:
+def _fill_diagonal(a, val, wrap: bool = False) -> None:
     from weldpy.numpy import views
 
     if not isinstance(a, ndarray):  # (a NumPy array is filled in place, as NumPy does)
@@ -215,13 +217,10 @@ _LAZY: dict = {
     np.concatenate: (concatenation.concatenate,
                      {"arrays", "axis", "out", "dtype", "casting"}),
     np.roll: (rolling.roll, {"a", "shift", "axis"}),
-    np.fill_diagonal: (lambda a, val, wrap=False: _fill_diagonal(a, val, wrap),
-                       {"a", "val", "wrap"}),
+    np.fill_diagonal: (_fill_diagonal, {"a", "val", "wrap"}),
     np.stack: (concatenation.stack, {"arrays", "axis", "out", "dtype", "casting"}),
-    np.hstack: (lambda tup, dtype=None, casting="same_kind":
-                concatenation.hstack(tup, dtype, casting), {"tup", "dtype", "casting"}),
-    np.vstack: (lambda tup, dtype=None, casting="same_kind":
-                concatenation.vstack(tup, dtype, casting), {"tup", "dtype", "casting"}),
+    np.hstack: (concatenation.hstack, {"tup", "dtype", "casting"}),
+    np.vstack: (concatenation.vstack, {"tup", "dtype", "casting"}),
     np.size: (lambda a, axis=None: a.size if axis is None else a.shape[axis], {"a", "axis"}),
 }
 for _name in ("any", "all", "argmin", "argmax", "nanmin", "nanmax"):
