@@ -49,12 +49,12 @@ GOLDEN = {
         "merge(c, y + 1.0)))"),
     "map then map using the index": (
         f"|v: vec[f64]| result(for({MAP}, appender[f64], |c, j, y| merge(c, y * f64(j))))",
-        "|v: vec[f64]| result(for(v, appender[f64], |c, i, x| let j = i; let y = x * 2.0; "
-        "merge(c, y * f64(j))))"),
+        "|v: vec[f64]| result(for(v, appender[f64], |c, i, x| let y = x * 2.0; "
+        "merge(c, y * f64(i))))"),
     "filter then sum": (
         f"|v: vec[f64]| result(for({FILTER}, merger[f64, +], |c, j, y| merge(c, y)))",
         "|v: vec[f64]| result(for(v, merger[f64, +], |c, i, x| "
-        "if(x > 0.0, let y = x; merge(c, y), c)))"),
+        "if(x > 0.0, merge(c, x), c)))"),
     "map into a dictmerger": (
         f"|v: vec[f64]| result(for({MAP}, dictmerger[f64, i64, +], "
         "|c, j, y| merge(c, {y, 1L})))",
@@ -64,7 +64,7 @@ GOLDEN = {
         "|v: vec[f64]| result(for(result(for(v, appender[f64], "
         "|b, i, x| merge(merge(b, x), -x))), appender[f64], |c, j, y| merge(c, y + 1.0)))",
         "|v: vec[f64]| result(for(v, appender[f64], |c, i, x| "
-        "let c2 = (let y1 = x; merge(c, y1 + 1.0)); let y2 = -x; merge(c2, y2 + 1.0)))"),
+        "let c2 = merge(c, x + 1.0); let y2 = -x; merge(c2, y2 + 1.0)))"),
     "a map zipped with its input": (
         f"|v: vec[f64]| result(for(zip({MAP}, v), merger[f64, +], "
         "|c, j, y| merge(c, y.$0 * y.$1)))",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 from weldpy.ir.types import BuilderType, ScalarKind, Type
@@ -472,13 +473,29 @@ def child_fields(cls: type) -> tuple[str, ...]:
     return names
 
 
+_CHILDREN: dict[type, Callable[[Node], list[Node]]] = {}
+
+
 def node_children(node: Node) -> list[Node]:
     """The child nodes of ``node`` in field order (None children skipped)."""
-    out = []
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            out.extend(value)
-        elif value is not None:
-            out.append(value)
-    return out
+    read = _CHILDREN.get(type(node))
+    if read is None:
+        read = _CHILDREN[type(node)] = _children_reader(type(node))
+    return read(node)
+
+
+def _children_reader(cls: type) -> Callable[[Node], list[Node]]:
+    """A function reading ``cls``'s children: the hottest code of every walk, so written
+    out per class (``[n.left, n.right]``), each field as its annotation allows."""
+    kinds = {f.name: str(f.type) for f in fields(cls)}
+    parts = []
+    for name in child_fields(cls):
+        if kinds[name].startswith("tuple"):
+            parts.append(f"*n.{name}")
+        elif "None" in kinds[name]:
+            parts.append(f"*((n.{name},) if n.{name} is not None else ())")
+        else:
+            parts.append(f"n.{name}")
+    namespace: dict = {}
+    exec(f"def read(n):\n    return [{', '.join(parts)}]", namespace)  # noqa: S102
+    return namespace["read"]

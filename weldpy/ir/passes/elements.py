@@ -71,12 +71,9 @@ def replace_element(body: E.Expr, name: str, fields: list[E.Expr], bind: bool = 
 def distinct_iterators(iters: tuple[E.Iter, ...]) -> tuple[list[E.Iter], list[int]]:
     """The distinct iterators in a canonical order (whole vectors by name first, then the
     others as they came), and the index among them of each of ``iters``."""
-    unique: list[E.Iter] = []
-    for it in iters:
-        if it not in unique:
-            unique.append(it)
-    unique.sort(key=_order)
-    return unique, [unique.index(it) for it in iters]
+    unique = sorted(dict.fromkeys(iters), key=_order)  # (by structural hash, then equality)
+    position = {it: k for k, it in enumerate(unique)}
+    return unique, [position[it] for it in iters]
 
 
 def _order(it: E.Iter) -> tuple:

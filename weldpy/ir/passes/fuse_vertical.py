@@ -50,6 +50,7 @@ from weldpy.ir.passes.elements import (
 from weldpy.ir.passes.failures import body_cannot_fail, cannot_fail
 from weldpy.ir.passes.places import names_in, substitute
 from weldpy.ir.passes.provenance import FUSED, MATERIALIZED, annotate, annotation
+from weldpy.ir.passes.unpack import unpack
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up, rewrite_top_down
 
 _SUBSTITUTE_NODES = 64  # a fused body up to this size is renamed into; a larger one bound
@@ -60,8 +61,9 @@ MAX_FUSED_NODES = 2000
 
 
 def run(program: E.Expr) -> E.Expr:
-    """``program`` with every fusable producer/consumer pair of loops fused."""
-    return _Fusion(program).run()
+    """``program`` with every fusable producer/consumer pair of loops fused (and the lets
+    that handed fused bodies their elements read through: ``unpack``)."""
+    return unpack(_Fusion(program).run())
 
 
 class _Names:
