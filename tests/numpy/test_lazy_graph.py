@@ -8,7 +8,7 @@ import pytest
 
 import weldpy
 import weldpy.numpy as wnp
-from tests.numpy.checks import assert_like_numpy
+from tests.numpy.checks import MATH_ULPS, assert_like_numpy
 
 
 def run(*values):
@@ -69,6 +69,41 @@ def test_a_pipeline_on_new_arrays_reuses_its_compiled_program():
     got, stats = run(pipeline(numpy.arange(20.0)))
     assert stats["programs_compiled"] == 0 and got == pipeline(numpy.arange(20.0)).evaluate()
 
+
+@pytest.mark.parametrize("values", [
+    (0.02, 0.3, 2), (0.05, -1.5, 7), (numpy.float64(-1e-300), numpy.float64("nan"), -3),
+    (numpy.float32(0.25), numpy.float32(-0.0), 0)])
+def test_python_and_numpy_scalars_are_parameters_not_literals(values):
+    """DESIGN.md: one compiled program serves every value of a scalar (typed as NumPy types
+    it: a float32 scalar with float32 arrays stays float32), but structural ones."""
+    def pipeline(np, x, y, rate, scale, k):
+        return np.exp(-rate * y) * scale + (x > k) - (x * rate + k) ** 2 / 0.5 + np.full(11, k)
+
+    x = numpy.linspace(-3.0, 3.0, 11, dtype=numpy.float32)
+    y = numpy.linspace(0.0, 1.0, 11)
+    kind = type(values[0])  # (np.float64 is a float too, but strongly typed)
+    first = (kind(0.01), kind(0.2), 1)
+    run(pipeline(wnp, x, y, *first))
+    with numpy.errstate(all="ignore"):
+        want = pipeline(numpy, x, y, *values)
+    got, stats = run(pipeline(wnp, x, y, *values))
+    assert stats["programs_compiled"] == 0
+    assert_like_numpy(got, want, ulps=MATH_ULPS)  # (exp)
+
+
+def test_structural_scalars_stay_literals():
+    """An integer power's exponent is unrolled and a float's 2 or 0.5 is a square or a
+    square root: each exponent is its own program (and equal to NumPy's)."""
+    x = numpy.linspace(-2.0, 2.0, 9)
+    i = numpy.arange(-4, 5)
+    for base, exponent in [(x, 2), (x, 0.5), (x, 3.0), (i, 3), (i, 5)]:
+        with numpy.errstate(all="ignore"):
+            want = base ** exponent
+        got, stats = run(wnp.asarray(base) ** exponent)
+        assert_like_numpy(got, want)
+    _, stats = run(wnp.asarray(x) ** 1.7)
+    _, again = run(wnp.asarray(x) ** 2.9)
+    assert again["programs_compiled"] == 0
 
 def test_a_long_python_loop_of_updates():
     x = numpy.linspace(0.0, 1.0, 101)

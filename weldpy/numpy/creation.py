@@ -33,15 +33,16 @@ def full(shape, fill_value, dtype=None, order="C") -> ndarray:
     n = int(np.prod(shape))
 
     def build(exprs):
-        return loop([count(n)], E.NewBuilder(T.Appender(T.Scalar(kind))),
-                    E.Literal(kind, value))
+        return loop([count(n)], E.NewBuilder(T.Appender(T.Scalar(kind))), exprs[0])
 
     if shape == ():
         made = ndarray_of_scalar(operand(np.asarray(value, dtype=dtype)[()], "full"), "full",
                                  np.dtype(dtype))
         return ndarray(made.node, (), dtype, scalar=False)
-    signature = ("fill", kind, np.asarray(value).tobytes(), n)
-    return ndarray(Lazy(build, [], T.Vec(T.Scalar(kind)), signature), shape, dtype)
+    # (the value is a parameter: one program fills with any value)
+    fill = Lazy.source(np.asarray(value, dtype=kind.dtype)[()], T.Scalar(kind))
+    return ndarray(Lazy(build, [fill], T.Vec(T.Scalar(kind)), ("fill", kind, n)), shape,
+                   dtype)
 
 
 def zeros(shape, dtype=float, order="C") -> ndarray:

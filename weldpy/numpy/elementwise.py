@@ -319,9 +319,24 @@ def apply(ufunc: np.ufunc, *args, dtype=None, where=True):
     if ufunc is np.power and not kinds[0].is_float and ops[1].node is None \
             and ops[1].literal < 0 and 0 not in _broadcast(name, ops):
         raise WeldValueError("power: Integers to negative integer powers are not allowed.")
-    operation = _constant_comparison(ufunc, ops, kinds) or OPERATIONS[ufunc]
-    return build(name, ops, loop_in, out, operation, result_kind(ufunc, kinds[0]),
-                 None if where is True else operand(where, name))
+    constant = _constant_comparison(ufunc, ops, kinds)
+    return build(name, ops, loop_in, out, constant or OPERATIONS[ufunc],
+                 result_kind(ufunc, kinds[0]), None if where is True else operand(where, name),
+                 _structural(ufunc, ops, kinds, constant is not None))
+
+
+def _structural(ufunc: np.ufunc, ops: list[Operand], kinds: list, constant: bool
+                ) -> frozenset[int]:
+    """The concrete scalars that shape the IR, kept as literals (DESIGN.md: the frontend
+    folds only structural constants): an integer power's exponent (unrolled) and a float
+    power's 2 or 0.5 (NumPy's square and square root), and every scalar of a comparison
+    whose answer a literal out of the integers' range decides."""
+    if constant:
+        return frozenset(k for k, o in enumerate(ops) if o.node is None)
+    if ufunc is np.power and ops[1].node is None and (
+            not kinds[0].is_float or ops[1].literal in (2, 0.5)):
+        return frozenset({1})
+    return frozenset()
 
 
 def erf(x):
@@ -353,14 +368,20 @@ def select(cond, a, b, dtype: np.dtype):
 
 
 def build(name: str, ops: list[Operand], loop_in: tuple, out: np.dtype,
-          operation: Callable, result_kind: T.ScalarKind, mask: Operand | None = None):
+          operation: Callable, result_kind: T.ScalarKind, mask: Operand | None = None,
+          literals: frozenset[int] = frozenset()):
     """The lazy value of ``operation`` over ``ops`` broadcast, each cast to its loop dtype
     in ``loop_in``, the result (of IR kind ``result_kind``) cast to ``out``; with NumPy's
     floating-point error checks (``fp_errors``) of the elements where ``mask`` is true.
+    A concrete scalar is a parameter of the program (converted to its loop dtype now),
+    so one compiled program serves every value, but those at the indices ``literals``.
 
     ``name``, the dtypes and the operands' keys determine ``operation`` and the IR; what
     is made from them (the IR builders, the checks' plans) is made once and kept
     (``_RECIPES``): a pipeline run again only makes its graph's nodes."""
+    ops = [o if o.node is not None or k in literals
+           else o.parameter(loop_in[k], compute_kind(loop_in[k], name))
+           for k, o in enumerate(ops)]
     modes = fp_errors.current()
     key = (name, loop_in, out, tuple(o.key() for o in ops),
            None if mask is None else mask.key(), None if modes is None else modes.key)

@@ -70,9 +70,17 @@ class Operand:
     def literal_expr(self, dtype: np.dtype, kind: T.ScalarKind) -> E.Expr:
         """This concrete scalar cast to ``dtype`` as NumPy casts it, as an IR literal of
         ``kind`` (float16: rounded to float16 first, then held in f32)."""
+        return E.Literal(kind, self._converted(dtype, kind).item())
+
+    def parameter(self, dtype: np.dtype, kind: T.ScalarKind) -> Operand:
+        """This concrete scalar, cast as ``literal_expr`` casts it, as a program input (a
+        0-d lazy operand whose key holds no value)."""
+        value = self._converted(dtype, kind)[()]
+        return Operand((), self.resolves, node=Lazy.source(value, T.Scalar(kind)))
+
+    def _converted(self, dtype: np.dtype, kind: T.ScalarKind) -> np.ndarray:
         with np.errstate(all="ignore"):
-            value = np.asarray(self.literal).astype(dtype).astype(kind.dtype).item()
-        return E.Literal(kind, value)
+            return np.asarray(self.literal).astype(dtype).astype(kind.dtype)
 
 
 @functools.cache
