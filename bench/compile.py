@@ -1,6 +1,8 @@
 """Compile latency and call overhead of the llvm backend, next to BENCH.md's targets.
 
-For an elementwise, a reduction and a groupby program (weldpy IR text), prints:
+For an elementwise, a reduction and a groupby program (weldpy IR text), and the weldpy.numpy
+workloads Black-Scholes and Haversine (bench/workloads, their graphs built on 1,000
+elements: the program BENCH.md's compile row means for a frontend), prints:
 - cold: ``weldpy.ir.compile(text)`` to the first result, in a fresh process with an empty
   cache directory (imports of weldpy and its llvm backend not included: shown apart; nor
   the compile of weldpy's runtime library, which happens once per machine: shown apart);
@@ -61,6 +63,9 @@ PROGRAMS = {
         _groupby_check,
         300.0),
 }
+# weldpy.numpy workloads: name -> (workload file in bench/workloads, cold target in ms)
+WORKLOADS = {"Black-Scholes (numpy)": ("black_scholes", 100.0),
+             "Haversine (numpy)": ("haversine", 100.0)}
 DISK_TARGET_MS = 10.0
 CALL_TARGET_US = 20.0
 
@@ -70,10 +75,9 @@ def child(name: str, cache_dir: str) -> None:
     start = time.perf_counter()
     import weldpy
     import weldpy.backends.llvm  # noqa: F401  (imports, llvmlite's ~60 ms, are not compiling)
-    from weldpy.ir import compile
+    import weldpy.numpy  # noqa: F401
     imported = time.perf_counter()
-    text, make_args, check, _ = PROGRAMS[name]
-    args = make_args(1000)
+    run, check, args = _runnable(name)
     with weldpy.config(backend="llvm", cache_dir=cache_dir):
         runtime_ms = 0.0
         if not os.listdir(cache_dir):  # cold: compile the runtime library (once a machine)
@@ -81,13 +85,33 @@ def child(name: str, cache_dir: str) -> None:
             runtime_ms = _ms(runtime_ir.library)
         weldpy.stats(reset=True)
         t0 = time.perf_counter()
-        result = compile(text)(*args)
+        result = run(*args)
         t1 = time.perf_counter()
     if not check(result, *args):
         raise SystemExit(f"{name}: wrong result {result!r}")
     stats = weldpy.stats()
     print(json.dumps({"ms": (t1 - t0) * 1e3, "import_ms": (imported - start) * 1e3,
                       "disk_hits": stats["cache_hits_disk"], "runtime_ms": runtime_ms}))
+
+
+def _runnable(name: str):
+    """(run(*args) -> result, check(result, *args), args on 1,000 elements) of ``name``:
+    an IR program compiled by ``weldpy.ir.compile``, or a workload's graph evaluated."""
+    if name in PROGRAMS:
+        from weldpy.ir import compile
+
+        text, make_args, check, _ = PROGRAMS[name]
+        return (lambda *args: compile(text)(*args)), check, make_args(1000)
+    import numpy_workloads as workloads
+
+    file = WORKLOADS[name][0]
+    run = workloads.weldpy_call(file, workloads.load(file, "weldpy"))
+    reference = workloads.numpy_call(file, workloads.load(file, "numpy"))
+
+    def check(result, *args):
+        workloads.check(result, reference(*args))  # (the workload benchmark's own check)
+        return True
+    return run, check, workloads.inputs(file, 1000, seed=0)
 
 
 def _ms(fn) -> float:
@@ -144,7 +168,8 @@ def measure(name: str, repeat: int) -> dict:
             runtimes.append(first["runtime_ms"])
             disk.append(second["ms"])
             imports.append(second["import_ms"])
-    call_us, again_ms = call_overhead(name)
+    # (a workload's graph to result on new data: bench/overhead.py)
+    call_us, again_ms = call_overhead(name) if name in PROGRAMS else (None, None)
     return {"cold": cold, "disk": disk, "import": imports, "call_us": call_us,
             "again_ms": again_ms, "runtime": runtimes}
 
@@ -155,6 +180,13 @@ def _fmt(values: list[float]) -> str:
 
 def _ok(value: float, target: float) -> str:
     return "ok" if value <= target else "MISS"
+
+
+def _calls(m: dict) -> str:
+    if m["call_us"] is None:
+        return f"{'-':>8} {'':5} {'':>2}  {'-':>8}"
+    return (f"{m['call_us']:8.1f} {CALL_TARGET_US:5.0f} {_ok(m['call_us'], CALL_TARGET_US):>2}"
+            f"  {m['again_ms']:8.2f}")
 
 
 def main() -> None:
@@ -173,7 +205,8 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     runtimes = []
-    for name, (_, _, _, target) in PROGRAMS.items():
+    targets = {name: row[-1] for name, row in {**PROGRAMS, **WORKLOADS}.items()}
+    for name, target in targets.items():
         try:
             m = measure(name, options.repeat)
         except RuntimeError as error:
@@ -182,10 +215,9 @@ def main() -> None:
         runtimes += m["runtime"]
         print(f"{name:<26} {_fmt(m['cold'])} {target:5.0f} {_ok(min(m['cold']), target):>2}  "
               f"{_fmt(m['disk'])} {DISK_TARGET_MS:5.0f} {_ok(min(m['disk']), DISK_TARGET_MS):>2}"
-              f"  {m['call_us']:8.1f} {CALL_TARGET_US:5.0f} "
-              f"{_ok(m['call_us'], CALL_TARGET_US):>2}  {m['again_ms']:8.2f}  "
-              f"{statistics.median(m['import']):9.0f}")
+              f"  {_calls(m)}  {statistics.median(m['import']):9.0f}")
     print("cold: empty cache directory; disk: a new process, object code from the disk cache; "
+          "(for a workload: building its graph and evaluating it, 1,000 elements); "
           "call: a compiled program on 1 element; again: compile(text)+call served from the "
           "in-memory cache;\nimport: importing weldpy and weldpy.backends.llvm (llvmlite) in the "
           "child, not in any time above")

@@ -98,7 +98,14 @@ GOLDEN = {
 }
 
 
-FUSED = {"map then sum": ["map over v"], "map then map using the index": ["map over v"],
+GOLDEN["a map bound to a scalar's let, in a zip"] = (
+    "|v: vec[f64], a: f64| result(for(zip(v, let k = a * 3.0; result(for(v, appender[f64], "
+    "|b, i, x| merge(b, x * k)))), merger[f64, +], |c, j, y| merge(c, y.$0 - y.$1)))",
+    "|v: vec[f64], a: f64| result(let h = a * 3.0; for(v, merger[f64, +], "
+    "|c, i, x| let y = x * h; merge(c, x - y)))")
+
+FUSED = {"a map bound to a scalar's let, in a zip": ["map over v"],
+         "map then sum": ["map over v"], "map then map using the index": ["map over v"],
          "filter then sum": ["filter over v"], "map into a dictmerger": ["map over v"],
          "two merges an iteration, in order": ["flatten over v"],
          "a map zipped with its input": ["map over v"],
@@ -139,6 +146,10 @@ LEFT_ALONE = {
     "a consumer builder that may fail": (
         f"|v: vec[f64], w: vec[i64]| result(for({MAP}, vecmerger[i64, +](slice(w, 1L, 2L)), "
         "|c, j, y| merge(c, {0L, i64(y)})))"),
+    "a map bound to a let that may fail, in a zip": (
+        "|v: vec[f64], w: vec[f64]| result(for(zip(v, let k = lookup(w, 5L); "
+        "result(for(v, appender[f64], |b, i, x| merge(b, x * k)))), merger[f64, +], "
+        "|c, j, y| merge(c, y.$0 - y.$1)))"),
     "the builder passed to a lambda": (
         "|v: vec[f64]| result(for(result(for(v, appender[f64], "
         "|b, i, x| (|a: appender[f64]| merge(a, x))(b))), merger[f64, +], "
@@ -154,6 +165,8 @@ REASONS = {"the filtered index is used": "the consumer uses the index of a filte
                "the producer and the consumer may both fail",
            "a strided view of the result": "read through a strided iterator",
            "a consumer builder that may fail": "the consumer's builder may fail",
+           "a map bound to a let that may fail, in a zip":
+               "read through a let whose value may fail",
            "the builder passed to a lambda":
                "the producer's appender flows where fusion does not follow"}
 

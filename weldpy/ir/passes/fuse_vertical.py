@@ -115,11 +115,15 @@ class _Fusion:
         loop, owners = self._tidy(loop, facts, owners)
         absorbed: list[E.For] = []
         parents: list[int] = []  # the absorbed producer each one was read by (-1: loop)
+        hoisted: list[tuple[str, E.Expr]] = []  # lets moved out of iterators, in order
         while True:
             reason = None
+            loop = self._hoist(loop, hoisted)
             for p, it in enumerate(loop.iters):
                 producer = _producer(it)
                 if producer is None:
+                    if isinstance(it.data, E.Let):  # (one that ``_hoist`` left in place)
+                        reason = reason or "read through a let whose value may fail"
                     continue
                 why = _why_not(loop, p, producer, facts)
                 fused = None
@@ -140,7 +144,27 @@ class _Fusion:
                             _notes(original, absorbed, parents, loop.iters, owners))
         if reason is not None and not annotation(loop, MATERIALIZED):
             loop = annotate(loop, MATERIALIZED, reason)
+        for name, value in reversed(hoisted):
+            loop = E.Let(name, value, loop)
         return loop
+
+    def _hoist(self, loop: E.For, hoisted: list[tuple[str, E.Expr]]) -> E.For:
+        """``loop`` with each iterator over ``let x = v; <loop>`` reading ``<loop>`` (that
+        may fuse), ``let x = v`` moved out of the loop under a fresh name (appended to
+        ``hoisted``) when ``v`` cannot fail (nothing between can then fail first): a
+        broadcast 0-d operand, bound outside the loop that reads it, is such a let."""
+        iters = list(loop.iters)
+        for p, it in enumerate(iters):
+            data = it.data
+            while (isinstance(data, E.Let) and cannot_fail(data.value)
+                   and not _binds(data.body, data.name)):
+                name = self.names.fresh("h")
+                hoisted.append((name, data.value))
+                data = substitute(data.body, {data.name: _typed_as(E.Ident(name), data.value)})
+            if data is not it.data:
+                iters[p] = dataclasses.replace(it, data=data)
+        return loop if iters == list(loop.iters) else dataclasses.replace(loop,
+                                                                          iters=tuple(iters))
 
     def _tidy(self, loop: E.For, facts: _Facts, owners: list[frozenset]
               ) -> tuple[E.For, list[frozenset]]:
@@ -379,6 +403,12 @@ class _Spine:
         for name, value in reversed(bindings):
             body = E.Let(name, value, body)
         return body
+
+
+def _binds(node: E.Expr, name: str) -> bool:
+    """Whether a let or lambda in ``node`` binds ``name``."""
+    return any(isinstance(n, E.Let) and n.name == name or isinstance(n, E.Lambda)
+               and any(p.name == name for p in n.params) for n in preorder(node))
 
 
 def _typed_as(node: E.Expr, like: E.Expr) -> E.Expr:
