@@ -42,6 +42,20 @@ GOLDEN = {
         "|v: vec[f64]| let r = for(v, {merger[f64, +], appender[f64]}, |b, i, x| "
         "{merge(b.$0, x), merge(b.$1, x * 2.0)}); "
         "{result(r.$0) / f64(len(v)), result(r.$1)}"),
+    "the lets both bodies compute, once": (
+        "|v: vec[f64], a: f64| {result(for(v, merger[f64, +], |b, i, x| let s = sqrt(x); "
+        "let t = s * a; merge(b, t))), result(for(v, appender[f64], |b, i, x| "
+        "let p = sqrt(x); let q = p * a; let w = q + 1.0; merge(b, w / q)))}",
+        "|v: vec[f64], a: f64| let r = for(v, {merger[f64, +], appender[f64]}, |b, i, x| "
+        "let s = sqrt(x); let t = s * a; let w = t + 1.0; "
+        "{merge(b.$0, t), merge(b.$1, w / t)}); {result(r.$0), result(r.$1)}"),
+    "a let that may fail ends a body's head": (
+        "|v: vec[i64], d: i64| {result(for(v, merger[i64, +], |b, i, x| let s = x * 2L; "
+        "merge(b, s))), result(for(v, merger[i64, max], |b, i, x| let q = x / d; "
+        "let s = x * 2L; merge(b, s + q)))}",
+        "|v: vec[i64], d: i64| let r = for(v, {merger[i64, +], merger[i64, max]}, "
+        "|b, i, x| let s = x * 2L; {merge(b.$0, s), let q = x / d; let s2 = x * 2L; "
+        "merge(b.$1, s2 + q)}); {result(r.$0), result(r.$1)}"),
 }
 
 

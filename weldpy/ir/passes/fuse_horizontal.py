@@ -5,6 +5,8 @@ expression needs, become one loop building a struct of their builders.
       =>  let r = for(v, {B1, B2}, |b, i, x| {F1(b.$0, i, x), F2(b.$1, i, x)});
           {result(r.$0), result(r.$1) / 2.0}
 
+(with the lets at the head of the bodies computed once for all: ``numbering``).
+
 The loops are looked for where the expression always evaluates them (struct fields,
 operands, casts, field accesses, the value and body of a ``let``), not under a lambda, a
 loop or one branch of an ``if``; each builds a fresh builder whose size hint or initial value
@@ -24,6 +26,7 @@ from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
 from weldpy.ir.passes.failures import cannot_fail
+from weldpy.ir.passes.numbering import head, numbered
 from weldpy.ir.passes.places import (
     always_evaluated,
     flat,
@@ -31,7 +34,6 @@ from weldpy.ir.passes.places import (
     in_each_body,
     names_in,
     replace_at,
-    substitute,
 )
 from weldpy.ir.passes.provenance import FUSED, annotate, fused_into
 from weldpy.ir.traverse import free_vars
@@ -87,14 +89,18 @@ def _fused_loop(group: _Group, avoid: str) -> E.For:
     funcs = [canonical(loop.func, f"h{k}_") for k, loop in enumerate(group.loops)]
     taken = set().union(*(names_in(f) for f in funcs)) | {avoid}
     b, i, x = (fresh_name(stem, taken) for stem in ("hb", "hi", "hx"))
-    bodies = []
+    lets, rests, renames = [], [], {}
     for k, func in enumerate(funcs):
         pb, pi, px = func.params
-        bodies.append(substitute(func.body, {pb.name: E.GetField(E.Ident(b), k),
-                                             pi.name: E.Ident(i), px.name: E.Ident(x)}))
+        renames.update({pb.name: E.GetField(E.Ident(b), k), pi.name: E.Ident(i),
+                        px.name: E.Ident(x)})
+        moved, rest = head(func.body)  # (computed once for every body: ``numbering``)
+        lets += moved
+        rests.append(rest)
     builders = E.MakeStruct(tuple(loop.builder for loop in group.loops))
     params = (E.Param(b, None), E.Param(i, None), E.Param(x, None))
-    loop = E.For(group.iters, builders, E.Lambda(params, E.MakeStruct(tuple(bodies))))
+    body = numbered(lets, rests, renames)
+    loop = E.For(group.iters, builders, E.Lambda(params, body))
     what = (f"{len(group.loops)} loops over "
             f"{', '.join(printer.pretty(it) for it in group.iters)} side by side")
     return annotate(loop, FUSED, fused_into(loop, what, *group.loops))
