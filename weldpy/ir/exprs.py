@@ -484,6 +484,43 @@ def node_children(node: Node) -> list[Node]:
     return read(node)
 
 
+_MAKERS: dict[type, Callable[[Node, list[Node]], Node]] = {}
+
+
+def with_children(node: Node, kids: list[Node]) -> Node:
+    """A new node like ``node`` (its other fields and annotations) with ``kids`` as its
+    children, in ``node_children`` order (no type or position: ``traverse.rebuild``)."""
+    make = _MAKERS.get(type(node))
+    if make is None:
+        make = _MAKERS[type(node)] = _children_maker(type(node))
+    return make(node, kids)
+
+
+def _children_maker(cls: type) -> Callable[[Node, list[Node]], Node]:
+    """``with_children`` for ``cls``, written out per class as ``_children_reader``."""
+    kinds = {f.name: str(f.type) for f in fields(cls)}
+    lines = ["def make(n, k):", "    i = 0"]
+    args = []
+    children = set(child_fields(cls))
+    for name in kinds:
+        if name not in children:
+            args.append(f"{name}=n.{name}")
+        elif kinds[name].startswith("tuple"):
+            lines.append(f"    m = len(n.{name}); v_{name} = tuple(k[i:i + m]); i += m")
+            args.append(f"{name}=v_{name}")
+        elif "None" in kinds[name]:
+            lines.append(f"    v_{name} = None if n.{name} is None else k[i]; "
+                         f"i += n.{name} is not None")
+            args.append(f"{name}=v_{name}")
+        else:
+            lines.append(f"    v_{name} = k[i]; i += 1")
+            args.append(f"{name}=v_{name}")
+    lines.append(f"    return cls({', '.join(args)})")
+    namespace: dict = {"cls": cls}
+    exec("\n".join(lines), namespace)  # noqa: S102
+    return namespace["make"]
+
+
 def _children_reader(cls: type) -> Callable[[Node], list[Node]]:
     """A function reading ``cls``'s children: the hottest code of every walk, so written
     out per class (``[n.left, n.right]``), each field as its annotation allows."""

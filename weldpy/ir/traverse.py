@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterator
 
-from weldpy.ir.exprs import Ident, Lambda, Let, Node, child_fields, node_children
+from weldpy.ir.exprs import Ident, Lambda, Let, Node, node_children, with_children
 
 children = node_children
 
@@ -24,24 +24,15 @@ def rebuild(node: Node, new_children: list[Node]) -> Node:
     old = node_children(node)
     if len(old) == len(new_children) and all(map(operator.is_, old, new_children)):
         return node
-    kwargs = {}
-    it = iter(new_children)
-    for name in child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, tuple):
-            kwargs[name] = tuple(next(it) for _ in value)
-        elif value is not None:
-            kwargs[name] = next(it)
-    cls = type(node)
-    args = {f: getattr(node, f) for f in cls.__dataclass_fields__}
-    args.update(kwargs)
-    out = cls(**args)
+    out = with_children(node, new_children)
     pos = node.pos
     if pos is not None:
         out.with_pos(pos)
     ty = node.ty
-    if ty is not None and all(n is o or (n.ty is not None and n.ty == o.ty)
-                              for o, n in zip(old, new_children, strict=True)):
+    if ty is not None:
+        for o, n in zip(old, new_children, strict=True):
+            if n is not o and (n.ty is None or n.ty != o.ty):
+                return out
         out.with_type(ty)
     return out
 
