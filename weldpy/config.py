@@ -185,7 +185,7 @@ _BACKEND_MODULES: dict[str, str] = {}
 
 
 def register_backend(name: str, module: str) -> None:
-    """Make ``module`` (providing ``prepare(typed_lambda) -> run``) the backend ``name``."""
+    """Make ``module`` (providing ``prepare(program) -> run``) the backend ``name``."""
     if name not in BACKENDS:
         raise WeldValueError(f"register_backend: unknown backend {name!r}")
     _BACKEND_MODULES[name] = module

@@ -37,7 +37,7 @@ import numpy as np
 
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
-from weldpy.ir.program import Program, compile
+from weldpy.ir.program import Program
 
 _PROGRAMS_KEPT = 512  # compiled programs kept by structure (least recently used dropped)
 _PROGRAMS: OrderedDict[tuple, Program] = OrderedDict()  # the graph's shape -> its program
@@ -232,7 +232,10 @@ def compose(nodes: Sequence[Lazy], graph: tuple | None = None) -> tuple[Program,
     key = (tuple(shape), tuple(position[id(n)] for n in nodes))
     program = _PROGRAMS.get(key)
     if program is None:
-        program = _PROGRAMS[key] = compile(_program(nodes, order, uses, by_input))
+        types = [n.ty for n in nodes]
+        program = _PROGRAMS[key] = Program.of_types(
+            _program(nodes, order, uses, by_input),
+            types[0] if len(types) == 1 else T.Struct(tuple(types)))
         if len(_PROGRAMS) > _PROGRAMS_KEPT:
             _PROGRAMS.popitem(last=False)
     else:

@@ -137,3 +137,24 @@ def test_explain_names_the_fallbacks_that_made_a_programs_inputs():
     e = weldpy.explain(wnp.exp(ordered) + 1)
     assert e.fallbacks == {"numpy.sort": 1}
     assert weldpy.explain(wnp.exp(a)).fallbacks == {}
+
+
+def test_a_program_found_compiled_is_not_type_checked_again(monkeypatch):
+    """The lazy graph's programs are type-checked only when a backend compiles them: one
+    found in the compilation cache (here, the in-memory one) skips the type checker."""
+    import weldpy.ir.program
+    import weldpy.lazy
+
+    def pipeline():
+        a = wnp.asarray(numpy.linspace(0.0, 1.0, 7))
+        return wnp.sqrt(a * 3.0 + 1.0).sum()
+
+    want, _ = run(pipeline())
+    weldpy.lazy._PROGRAMS.clear()  # (the graph's shape finds nothing: a new Program)
+
+    def refuse(expr):
+        raise AssertionError("type-checked again")
+
+    monkeypatch.setattr(weldpy.ir.program, "typecheck", refuse)
+    got, stats = run(pipeline())
+    assert got == want and stats["cache_hits_memory"] == 1

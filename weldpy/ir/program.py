@@ -4,6 +4,9 @@ calling convention.
 The program is parsed and type-checked once, at ``compile``. Each call converts the
 arguments (``weldpy.runtime.marshal``), runs the backend that ``weldpy.config`` names at the
 time of the call (prepared once per backend and kept), and converts the result back.
+A program the lazy frontends compose (``Program.of_types``: its parameters' and result's
+types known) is type-checked only when a backend needs its typed form: a program found in
+the compilation cache never is.
 """
 
 from __future__ import annotations
@@ -30,15 +33,35 @@ class Program:
     """
 
     def __init__(self, typed: E.Lambda):
-        self.expr = typed
+        self.source = self._typed = typed
         self.params: tuple[E.Param, ...] = typed.params
         self.result_type = typed.body.ty
         self._runners: dict[str, object] = {}
 
+    @classmethod
+    def of_types(cls, expr: E.Lambda, result_type) -> Program:
+        """The program ``expr`` (its parameters typed) whose result is of ``result_type``,
+        type-checked when ``expr`` (the typed program) is first read."""
+        program = cls(expr)
+        program._typed, program.result_type = None, result_type
+        return program
+
+    @property
+    def expr(self) -> E.Lambda:
+        """The type-checked program."""
+        if self._typed is None:
+            typed = typecheck(self.source)
+            if typed.body.ty != self.result_type:
+                raise WeldTypeError(f"compile: the program's result is a {typed.body.ty}, "
+                                    f"not the {self.result_type} it was built for (a weldpy "
+                                    f"bug: please report it)")
+            self._typed = typed
+        return self._typed
+
     def _runner(self, backend: str, optimize):
         run = self._runners.get((backend, optimize))
         if run is None:  # the backend counts its own compilations and cache hits
-            run = backend_module(backend).prepare(self.expr, optimize)
+            run = backend_module(backend).prepare(self, optimize)
             self._runners[backend, optimize] = run
         return run
 
@@ -69,7 +92,7 @@ class Program:
         return marshal.to_user(result, self.result_type), raised[0]
 
     def __repr__(self) -> str:
-        return f"<weldpy.ir.Program {self.expr}>"
+        return f"<weldpy.ir.Program {self.source}>"
 
 
 def compile(program: str | E.Expr) -> Program:  # shadows the builtin: API.md's name

@@ -130,7 +130,7 @@ def test_groups_of_scalars_structs_and_strings():
     assert groups[1].min() >= 0
     program = compile("|k: vec[i64]| result(for(k, groupmerger[i64, i64], "
                       "|b, i, e| merge(b, {e, i})))")
-    canonical = llvm.prepare(program.expr)([keys])  # a group is copied once, not twice
+    canonical = llvm.prepare(program)([keys])  # a group is copied once, not twice
     assert all(g.flags.owndata for g in canonical.columns()[1])
     got = both("|k: vec[i64]| result(for(k, groupmerger[i8, {i32, f64}], "
                "|b, i, e| merge(b, {i8(e % 3L), {i32(i), f64(e) / 2.0}})))", keys[:50])

@@ -1,7 +1,7 @@
 """The reference interpreter (backend "interp"): IR.md's semantics, executable.
 
 Plain, slow and obviously correct: it is the oracle that every pass and every other backend
-is tested against. ``prepare(typed_lambda)`` returns ``run(canonical_args) -> canonical
+is tested against. ``prepare(program)`` returns ``run(canonical_args) -> canonical
 result``; values are those of ``values``. The rules (one per node class) are in
 ``evaluator``, ``containers`` and ``loops``.
 """
@@ -31,12 +31,12 @@ def _depth(root: E.Node) -> int:
     return deepest
 
 
-def prepare(typed_lambda: E.Lambda, optimize=False):
-    """A function running the type-checked program ``typed_lambda``, optimised with the
+def prepare(program, optimize=False):
+    """A function running ``program`` (a ``weldpy.ir.Program``), optimised with the
     ``weldpy.config(optimize=...)`` selection ``optimize``, on canonical arguments (one per
     parameter, in order). Preparing is this backend's compilation: counted."""
     start = time.perf_counter()
-    typed_lambda = passes.optimize(typed_lambda, optimize)
+    typed_lambda = passes.optimize(program.expr, optimize)
     interp = Interpreter()
     names = [p.name for p in typed_lambda.params]
     shallow = _depth(typed_lambda) <= _SHALLOW

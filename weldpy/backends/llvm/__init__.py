@@ -1,6 +1,6 @@
 """The LLVM backend (the default): a typed program -> native code for the host CPU.
 
-``prepare(typed_lambda)`` generates LLVM IR (``codegen`` and the ``rules_*`` modules),
+``prepare(program)`` generates LLVM IR (``codegen`` and the ``rules_*`` modules),
 compiles it through the compile cache (``jit.cached_library``: memory, then disk, then
 LLVM), and returns ``run(canonical_args) -> canonical result``: arguments are packed without
 copies (``abi``), the entry function runs with the GIL released (ctypes), its top-level loops
@@ -84,16 +84,20 @@ def _imports(typed: E.Lambda) -> dict[str, int]:
 class Runner:
     """One loaded program: call it with canonical arguments."""
 
-    def __init__(self, typed: E.Lambda, optimize=True):
-        self.params = T.Struct(tuple(p.ty for p in typed.params))
-        self.result = typed.body.ty
+    def __init__(self, program, optimize=True):
+        self.params = T.Struct(tuple(p.ty for p in program.params))
+        self.result = program.result_type
         # keyed by the program BEFORE optimisation (the cache adds the optimize setting), so
-        # a hit skips the optimiser as well as code generation and LLVM
-        key = f"llvm {GENERATOR}\noptimize={optimize}\n{printer.pretty(typed)}"
+        # a hit skips the optimiser as well as code generation and LLVM; as it came (typed
+        # or, from the lazy graph, with typed parameters: its types follow from them), so a
+        # hit skips type checking too
+        source = program.source
+        key = f"llvm {GENERATOR}\noptimize={optimize}\n{printer.pretty(source)}"
         runtime = runtime_ir.library()
         self.library = cached_library(
-            key, lambda: call_deep(_generate, typed, optimize), (ENTRY, SITES, SITES_LEN),
-            imports={**runtime_ir.addresses(), **_imports(typed)}, requires=(runtime,))
+            key, lambda: call_deep(_generate, program.expr, optimize),
+            (ENTRY, SITES, SITES_LEN),
+            imports={**runtime_ir.addresses(), **_imports(source)}, requires=(runtime,))
         lib = self.library
         self._main = lib.cfunc(ENTRY, None, _VOIDP, _VOIDP, _VOIDP)
         self._free_all = runtime.cfunc("weld_rt_free_all", None, _VOIDP)
@@ -182,7 +186,8 @@ def _generate(typed: E.Lambda, optimize) -> str:
     return lower_program(passes.optimize(typed, optimize))
 
 
-def prepare(typed: E.Lambda, optimize=True):
-    """A callable running ``typed``, optimised with the ``weldpy.config(optimize=...)``
-    selection ``optimize``, natively: ``run(canonical_args) -> canonical result``."""
-    return Runner(typed, optimize)
+def prepare(program, optimize=True):
+    """A callable running ``program`` (a ``weldpy.ir.Program``), optimised with the
+    ``weldpy.config(optimize=...)`` selection ``optimize``, natively:
+    ``run(canonical_args) -> canonical result``."""
+    return Runner(program, optimize)
