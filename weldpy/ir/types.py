@@ -16,6 +16,10 @@ import numpy as np
 class ScalarKind(enum.Enum):
     """The scalar types; the value is the IR spelling."""
 
+    # members are singletons, equal only to themselves: hashed by identity (Enum's own
+    # hash runs Python code, and kinds are in every key the frontends look up)
+    __hash__ = object.__hash__
+
     BOOL = "bool"
     I8 = "i8"
     I16 = "i16"

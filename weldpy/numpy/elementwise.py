@@ -602,13 +602,14 @@ def _kind_of(o: Operand) -> T.ScalarKind:
     return ty.elem.kind if isinstance(ty, T.Vec) else ty.kind
 
 
+_TO_BOOL = frozenset((np.equal, np.not_equal, np.less, np.less_equal, np.greater,
+                      np.greater_equal, np.isnan, np.isinf, np.isfinite, np.logical_and,
+                      np.logical_or, np.logical_xor, np.logical_not))
+
+
 def result_kind(ufunc: np.ufunc, kind: T.ScalarKind) -> T.ScalarKind:
     """The kind the IR operation itself gives for operands of ``kind``."""
-    if ufunc in (np.equal, np.not_equal, np.less, np.less_equal, np.greater,
-                 np.greater_equal, np.isnan, np.isinf, np.isfinite, np.logical_and,
-                 np.logical_or, np.logical_xor, np.logical_not):
-        return K.BOOL
-    return kind
+    return K.BOOL if ufunc in _TO_BOOL else kind
 
 
 def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[T.ScalarKind],

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,8 +26,7 @@ from weldpy.numpy.dtypes import compute_kind, flat_input
 _WEAK = (int, float)  # (NEP 50: a Python bool is NumPy's bool, not weak)
 
 
-@dataclass(frozen=True)
-class Operand:
+class Operand(NamedTuple):  # (a tuple: made for every operand of every call, cheaply)
     shape: tuple[int, ...]
     resolves: object  # np.dtype, or a Python type (a weak scalar)
     node: Lazy | None = None  # an array's vector, or a 0-d lazy value's scalar
@@ -75,7 +74,12 @@ class Operand:
     def parameter(self, dtype: np.dtype, kind: T.ScalarKind) -> Operand:
         """This concrete scalar, cast as ``literal_expr`` casts it, as a program input (a
         0-d lazy operand whose key holds no value)."""
-        value = self._converted(dtype, kind)[()]
+        literal, native = self.literal, kind.dtype
+        if dtype == native and (type(literal) is {"f": float, "i": int}.get(native.kind)
+                                or getattr(literal, "dtype", None) == native):
+            value = native.type(literal)  # (the common cases, exact, without NumPy arrays)
+        else:
+            value = self._converted(dtype, kind)[()]
         return Operand((), self.resolves, node=Lazy.source(value, T.Scalar(kind)))
 
     def _converted(self, dtype: np.dtype, kind: T.ScalarKind) -> np.ndarray:

@@ -71,6 +71,8 @@ def _float_in(value, kind: ScalarKind, ty, where):
 
 def _scalar_in(value, ty: Scalar, where: str):
     kind = ty.kind
+    if type(value) is kind.dtype.type:  # (a NumPy scalar of the kind itself: as it is)
+        return value
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     is_bool = isinstance(value, (bool, np.bool_))
