@@ -81,6 +81,8 @@ def test_binary_warnings_as_numpys(ufunc, data):
     x = data.draw(strategy)
     y = data.draw(strategy.filter(lambda y: True).map(
         lambda y: numpy.resize(y, x.shape)))
+    if ufunc is numpy.power and dtype.kind == "f":  # (README, differences: x ** inf)
+        y = numpy.where(numpy.isinf(y), y.dtype.type(2), y)
     compare(ufunc, (x, y), data.draw(st.sampled_from(BACKENDS)))
 
 

@@ -115,13 +115,14 @@ def test_bad_indices_raise_numpys_errors_at_the_call():
         x[0] = numpy.ones(4)
 
 
-def test_advanced_indexing_runs_in_numpy_visibly(fallbacks_allowed):
-    a = numpy.arange(6.0)
+def test_advanced_indexing_by_several_arrays_runs_in_numpy_visibly(fallbacks_allowed):
+    """(One index array is compiled: tests/numpy/test_selection.py.)"""
+    a = numpy.arange(6.0).reshape(2, 3)
     x = lazy_copy(a)
     weldpy.stats(reset=True)
-    assert_like_numpy(numpy.asarray(x[a > 2]), a[a > 2])
-    x[[0, 1]] = 9.0
-    a[[0, 1]] = 9.0
+    assert_like_numpy(numpy.asarray(x[[0, 1], [1, 2]]), a[[0, 1], [1, 2]])
+    x[[0, 1], [2, 0]] = 9.0
+    a[[0, 1], [2, 0]] = 9.0
     assert_like_numpy(x.evaluate(), a)
     assert weldpy.stats()["fallbacks"] == {"numpy.ndarray.__getitem__": 1,
                                            "numpy.ndarray.__setitem__": 1}

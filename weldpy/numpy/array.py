@@ -58,8 +58,11 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     # --- indexing (basic: views; the rest NumPy's, visibly) ---------------------------------
     def __getitem__(self, key):
-        from weldpy.numpy import views
+        from weldpy.numpy import selection, views
 
+        index = selection.advanced(key)
+        if index is not None:
+            return selection.select(self, index)
         try:
             region = self._region_of(key)
         except views.NotBasic:
@@ -71,12 +74,16 @@ class ndarray:  # noqa: N801 (NumPy's name)
         return ndarray(None, region.shape, self.dtype, base=root, region=region)
 
     def __setitem__(self, key, value) -> None:
-        from weldpy.numpy import views
+        from weldpy.numpy import selection, views
         from weldpy.numpy.creation import full
 
         if _is_mask_of(key, self.shape) and np.ndim(value) == 0:
             # ``x[mask] = v``: v where the mask is true (a new version, as every write)
             self.node = elementwise.select(key, value, self, self.dtype).node
+            return
+        index = selection.advanced(key)
+        if index is not None:
+            selection.assign(self, index, value)
             return
         try:
             region = self._region_of(key)

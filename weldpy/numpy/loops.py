@@ -18,6 +18,13 @@ def loop(iters, builder: E.Expr, value: E.Expr) -> E.Expr:
     return E.Result(E.For(tuple(iters), builder, func))
 
 
+def filtered(iters, builder: E.Expr, keep: E.Expr, value: E.Expr) -> E.Expr:
+    """``result(for(iters, builder, |b, i, e| if(keep, merge(b, value), b)))``."""
+    b = E.Ident("b")
+    return E.Result(E.For(tuple(iters), builder,
+                          E.Lambda(_PARAMS, E.If(keep, E.Merge(b, value), b))))
+
+
 def loop_into(iters, builders: tuple[E.Expr, ...], values: tuple[E.Expr, ...]) -> E.Expr:
     """``let r = for(iters, {builders}, |b, i, e| {merge(b.$0, v0), ...}); {result(r.$0),
     ...}``: one loop filling several builders."""
