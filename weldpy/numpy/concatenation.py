@@ -13,7 +13,7 @@ from weldpy.ir import types as T
 from weldpy.lazy import Lazy
 from weldpy.numpy import elementwise
 from weldpy.numpy.dtypes import compute_kind
-from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop
+from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop, read
 from weldpy.numpy.reductions import axes_of
 
 B, K = E.BinKind, T.ScalarKind
@@ -70,8 +70,8 @@ def concatenate(arrays, axis=0, dtype=None, casting="same_kind"):
                 B.MUL, outer, i64(length)), here), i64(inner)), within)
             inside = E.BinOp(B.BAND, E.BinOp(B.GE, along, i64(start)),
                              E.BinOp(B.LT, along, i64(start + length)))
-            read = E.Lookup(vector, E.Select(inside, at, i64(0)))  # (never out of range)
-            value = read if value is None else E.Select(inside, read, value)
+            element = read(vector, E.Select(inside, at, i64(0)))  # (never out of range)
+            value = element if value is None else E.Select(inside, element, value)
         return loop([count(n)], E.NewBuilder(T.Appender(T.Scalar(kind))),
                     value if value is not None else E.Literal(kind, 0))
 

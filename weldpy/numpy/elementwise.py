@@ -25,7 +25,17 @@ from weldpy.ir import types as T
 from weldpy.lazy import Check, Lazy, interned
 from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
-from weldpy.numpy.loops import ELEMENT, INDEX, axis_index, count, i64, loop, loop_into, over
+from weldpy.numpy.loops import (
+    ELEMENT,
+    INDEX,
+    axis_index,
+    count,
+    i64,
+    loop,
+    loop_into,
+    over,
+    read,
+)
 from weldpy.numpy.operands import Operand, operand
 
 B, U, K = E.BinKind, E.UnaryKind, T.ScalarKind
@@ -624,7 +634,7 @@ def _values(ops: list[Operand], exprs: list[E.Expr], dtypes: tuple, kinds: list[
         if k in zipped:
             values.append(e if len(zipped) == 1 else E.GetField(e, zipped[k]))
         elif o.is_array:
-            values.append(E.Lookup(expr, broadcast_offset(i, o.shape, shape)))
+            values.append(read(expr, broadcast_offset(i, o.shape, shape)))
         elif expr is not None:
             values.append(expr)
         else:

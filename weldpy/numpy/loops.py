@@ -36,6 +36,16 @@ def loop_into(iters, builders: tuple[E.Expr, ...], values: tuple[E.Expr, ...]) -
                  E.MakeStruct(tuple(E.Result(E.GetField(r, k)) for k in range(len(values)))))
 
 
+INBOUNDS = (("inbounds", "true"),)
+
+
+def read(vector: E.Expr, index: E.Expr) -> E.Lookup:
+    """``lookup(vector, index)`` at an index in range by construction (a broadcast offset,
+    a view's element, a checked index): annotated ``inbounds``, so that the optimiser may
+    move or copy it as an expression that cannot fail (generated code still checks it)."""
+    return E.Lookup(vector, index, annotations=INBOUNDS)
+
+
 def over(vector: E.Expr) -> E.Iter:
     return E.Iter(E.IterKind.SCALAR, vector)
 

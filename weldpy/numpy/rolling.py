@@ -11,7 +11,7 @@ from weldpy.errors import WeldShapeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
-from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop
+from weldpy.numpy.loops import INDEX, axis_index, count, i64, loop, read
 from weldpy.numpy.reductions import axes_of
 
 B, K = E.BinKind, T.ScalarKind
@@ -54,7 +54,7 @@ def roll(a, shift, axis=None):
             source = E.BinOp(B.ADD, source,
                              E.BinOp(B.MUL, E.BinOp(B.SUB, moved, digit), i64(inner[ax])))
         return loop([count(int(np.prod(shape)))], E.NewBuilder(T.Appender(x.node.ty.elem)),
-                    E.Lookup(exprs[0], source))
+                    read(exprs[0], source))
 
     node = Lazy(build, [x.node], x.node.ty, ("roll", shape, tuple(sorted(moves.items()))))
     return ndarray(node, shape, x.dtype)

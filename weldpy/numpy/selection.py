@@ -27,7 +27,7 @@ from weldpy.errors import WeldIndexError, WeldValueError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
-from weldpy.numpy.loops import ELEMENT, INDEX, count, filtered, i64, loop, over
+from weldpy.numpy.loops import ELEMENT, INDEX, count, filtered, i64, loop, over, read
 
 B = E.BinKind
 
@@ -86,11 +86,11 @@ def assign(a, key, value) -> None:
 
     def build(exprs):
         x, w, v = exprs
-        row = E.Lookup(w, E.BinOp(B.DIV, INDEX, i64(rows)) if rows != 1 else INDEX)
+        row = read(w, E.BinOp(B.DIV, INDEX, i64(rows)) if rows != 1 else INDEX)
         at = E.Ident("row")
         offset = at if rows == 1 else E.BinOp(B.ADD, E.BinOp(B.MUL, at, i64(rows)),
                                               E.BinOp(B.MOD, INDEX, i64(rows)))
-        value_at = E.Let("row", row, E.If(E.BinOp(B.GE, at, i64(0)), E.Lookup(v, offset),
+        value_at = E.Let("row", row, E.If(E.BinOp(B.GE, at, i64(0)), read(v, offset),
                                           ELEMENT))
         return loop([over(x)], E.NewBuilder(T.Appender(source.ty.elem)), value_at)
 
@@ -146,7 +146,7 @@ def _masked(a, mask):
         if rows == 1:  # (a mask of the whole shape: read side by side)
             return filtered([over(x), over(m)], builder, E.GetField(ELEMENT, 1),
                             E.GetField(ELEMENT, 0))
-        return filtered([over(x)], builder, E.Lookup(m, E.BinOp(B.DIV, INDEX, i64(rows))),
+        return filtered([over(x)], builder, read(m, E.BinOp(B.DIV, INDEX, i64(rows))),
                         ELEMENT)
 
     node = Lazy(build, [source, flags], source.ty, ("mask", rows))
@@ -166,11 +166,11 @@ def _taken(a, idx):
         x, p = exprs
         builder = E.NewBuilder(T.Appender(source.ty.elem))
         if rows == 1:
-            return loop([over(p)], builder, E.Lookup(x, ELEMENT))
-        row = E.Lookup(p, E.BinOp(B.DIV, INDEX, i64(rows)))
+            return loop([over(p)], builder, read(x, ELEMENT))
+        row = read(p, E.BinOp(B.DIV, INDEX, i64(rows)))
         offset = E.BinOp(B.ADD, E.BinOp(B.MUL, row, i64(rows)),
                          E.BinOp(B.MOD, INDEX, i64(rows)))
-        return loop([count(total)], builder, E.Lookup(x, offset))
+        return loop([count(total)], builder, read(x, offset))
 
     node = Lazy(build, [source, where], source.ty, ("take", rows, total))
     return ndarray(node, (*positions.shape, *a.shape[1:]), a.dtype)

@@ -22,7 +22,7 @@ from weldpy.errors import WeldIndexError, WeldShapeError
 from weldpy.ir import exprs as E
 from weldpy.ir import types as T
 from weldpy.lazy import Lazy
-from weldpy.numpy.loops import ELEMENT, INDEX, axis_index, count, i64, loop, over
+from weldpy.numpy.loops import ELEMENT, INDEX, axis_index, count, i64, loop, over, read
 
 B, K = E.BinKind, T.ScalarKind
 NEW_AXIS = None
@@ -133,7 +133,7 @@ def gather(base: Lazy, region: Region) -> Lazy:
             position = axis_index(INDEX, view_inner[v], length, v > 0)
             offset = E.BinOp(B.ADD, offset, E.BinOp(B.MUL, position, i64(step * inner[a])))
         elem = base.ty.elem
-        return loop([count(n)], E.NewBuilder(T.Appender(elem)), E.Lookup(exprs[0], offset))
+        return loop([count(n)], E.NewBuilder(T.Appender(elem)), read(exprs[0], offset))
 
     return Lazy(build, [base], base.ty, ("gather", region.key()))
 
@@ -164,7 +164,7 @@ def scatter(base: Lazy, region: Region, values: Lazy) -> Lazy:
         for term in inside:
             cond = E.BinOp(B.BAND, cond, term)
         if isinstance(values.ty, T.Vec):
-            new = E.Lookup(exprs[1], E.Select(cond, position, i64(0)))
+            new = read(exprs[1], E.Select(cond, position, i64(0)))
         else:  # (one element: a 0-d value)
             new = exprs[1]
         value = E.Select(cond, new, ELEMENT)
@@ -177,7 +177,7 @@ def element(base: Lazy, region: Region) -> Lazy:
     """The one element an all-integer index names, as a 0-d value."""
     inner = _inner(region.base_shape)
     offset = sum(index * inner[a] for a, index in region.fixed)
-    return Lazy(lambda exprs: E.Lookup(exprs[0], i64(offset)), [base],
+    return Lazy(lambda exprs: read(exprs[0], i64(offset)), [base],
                 base.ty.elem, ("element", offset))
 
 
@@ -232,7 +232,7 @@ def fill_diagonal(a, val, wrap: bool = False) -> None:
             new = exprs[1]
         else:  # (the k-th diagonal element takes value k mod len)
             at = E.BinOp(B.MOD, E.BinOp(B.DIV, INDEX, i64(step)), i64(values.size))
-            new = E.Lookup(exprs[1], E.Select(on, at, i64(0)))
+            new = read(exprs[1], E.Select(on, at, i64(0)))
         return loop([over(exprs[0])], E.NewBuilder(T.Appender(T.Scalar(kind))),
                     E.Select(on, new, ELEMENT))
 

@@ -69,7 +69,8 @@ def _predicated(node: E.Node, b: str) -> E.Node:
     for name, bound in reversed(lets):  # (the lets a fused consumer left: part of the value)
         value = E.Let(name, bound, value)
     if (b in free_vars(value) or not cannot_fail(value)
-            or sum(1 for _ in preorder(value)) > _COST):
+            or sum(1 for _ in preorder(value)) > _COST
+            or any(isinstance(n, E.For) for n in preorder(value))):
         return node
     identity = _identity(ty.op, ty.elem)
     chosen = (E.Select(node.cond, value, identity) if on_true
