@@ -2,7 +2,8 @@
 that raises still raises the same error first (IR.md: errors are part of a program's
 meaning).
 
-Cannot fail: operations but integer division, a ``lookup`` a frontend built in range
+Cannot fail: operations but integer division (by a literal other than 0 and -1 it cannot), a
+``lookup`` a frontend built in range
 (annotated ``inbounds``: a broadcast offset, a view's element), and a loop over one
 iterator that cannot fail (a range with a literal step, or a whole vector), into builders
 whose merges cannot fail (no vecmerger), whose body cannot fail."""
@@ -45,9 +46,10 @@ def cannot_fail(node: E.Node, merges: bool = False) -> bool:
 
 def safe_node(node: E.Node, merges: bool = False) -> bool:
     """Whether ``node`` itself (not its children) can never raise."""
-    if isinstance(node, E.BinOp):
+    if isinstance(node, E.BinOp):  # (integer division: but by a literal other than 0, -1)
         return node.op not in _FAILING_BINOPS or (
-            node.ty is not None and isinstance(node.ty, T.Scalar) and node.ty.kind.is_float)
+            node.ty is not None and isinstance(node.ty, T.Scalar) and node.ty.kind.is_float
+        ) or (isinstance(node.right, E.Literal) and node.right.value not in (0, -1))
     if isinstance(node, E.Lookup):
         return ("inbounds", "true") in node.annotations
     if isinstance(node, E.Merge):  # (a vecmerger's merge checks its index)

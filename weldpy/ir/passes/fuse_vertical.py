@@ -48,7 +48,8 @@ from weldpy.ir.passes.elements import (
     replace_element,
 )
 from weldpy.ir.passes.failures import body_cannot_fail, cannot_fail
-from weldpy.ir.passes.places import names_in, substitute
+from weldpy.ir.passes.floating import float_lets
+from weldpy.ir.passes.places import binds, names_in, substitute
 from weldpy.ir.passes.provenance import FUSED, MATERIALIZED, annotate, annotation
 from weldpy.ir.passes.unpack import unpack
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up, rewrite_top_down
@@ -86,6 +87,7 @@ class _Names:
 
 class _Fusion:
     def __init__(self, program: E.Expr):
+        program = float_lets(program)  # (a let-bound loop behind lets: copied when small)
         self.names = _Names(program)
         self.program = rewrite_bottom_up(program, self._renamed)
         self.plan: CopyPlan = copy_plan(self.program)
@@ -157,7 +159,7 @@ class _Fusion:
         for p, it in enumerate(iters):
             data = it.data
             while (isinstance(data, E.Let) and cannot_fail(data.value)
-                   and not _binds(data.body, data.name)):
+                   and not binds(data.body, data.name)):
                 name = self.names.fresh("h")
                 hoisted.append((name, data.value))
                 data = substitute(data.body, {data.name: _typed_as(E.Ident(name), data.value)})
@@ -403,12 +405,6 @@ class _Spine:
         for name, value in reversed(bindings):
             body = E.Let(name, value, body)
         return body
-
-
-def _binds(node: E.Expr, name: str) -> bool:
-    """Whether a let or lambda in ``node`` binds ``name``."""
-    return any(isinstance(n, E.Let) and n.name == name or isinstance(n, E.Lambda)
-               and any(p.name == name for p in n.params) for n in preorder(node))
 
 
 def _typed_as(node: E.Expr, like: E.Expr) -> E.Expr:

@@ -112,6 +112,12 @@ def substitute(expr: E.Expr, values: dict[str, E.Expr]) -> E.Expr:
                              if isinstance(n, E.Ident) else n)
 
 
+def binds(node: E.Expr, name: str) -> bool:
+    """Whether a let or lambda in ``node`` binds ``name``."""
+    return any(isinstance(n, E.Let) and n.name == name or isinstance(n, E.Lambda)
+               and any(p.name == name for p in n.params) for n in preorder(node))
+
+
 def names_in(root: E.Node) -> set[str]:
     """Every name ``root`` uses or binds (a fresh name avoids them all)."""
     names = set(free_vars(root))
