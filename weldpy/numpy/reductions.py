@@ -25,7 +25,7 @@ from weldpy.lazy import Lazy
 from weldpy.numpy import fp_errors
 from weldpy.numpy.dtypes import compute_kind
 from weldpy.numpy.elementwise import broadcast_offset
-from weldpy.numpy.loops import ELEMENT, INDEX, count, loop, over
+from weldpy.numpy.loops import ELEMENT, INDEX, count, i64, loop, over, read
 from weldpy.numpy.operands import operand
 
 K = T.ScalarKind
@@ -95,6 +95,12 @@ def reduce(how: str, x, axis=None, dtype=None, keepdims: bool = False):
         _check_float_errors(how, a.node, node, elem, length)
         return ndarray(node, (), out)
     kept = reduced_shape(a.shape, axes, keepdims=True)
+    if axes == tuple(range(ndim - len(axes), ndim)):  # the innermost axes: row by row
+        rows = int(np.prod(a.shape[:ndim - len(axes)]))
+        node = Lazy(lambda exprs: _rows(how, exprs[0], rows, length, acc, elem), [a.node],
+                    T.Vec(T.Scalar(acc)), ("reduce_rows", how, acc, elem, rows, length))
+        _check_float_errors(how, a.node, node, elem, length)
+        return ndarray(node, reduced_shape(a.shape, axes, keepdims), out)
 
     def build(exprs):
         total = into_slots(exprs[0], a.shape, kept, _MERGERS[how], acc,
@@ -156,6 +162,28 @@ def into_slots(vector: E.Expr, shape: tuple, kept: tuple, op: T.BuilderOp,
     slot = broadcast_offset(INDEX, kept, shape)
     return loop([over(vector)], E.NewBuilder(T.VecMerger(T.Scalar(acc), op), init),
                 E.MakeStruct((slot, value)))
+
+
+def _rows(how: str, vector: E.Expr, rows: int, length: int, acc: T.ScalarKind,
+          elem: T.ScalarKind) -> E.Expr:
+    """The reduction of each of ``rows`` rows of ``length`` elements of ``vector`` (C order):
+    a loop over the rows around a merger's loop over the row, whose elements are read in
+    place (an
+    element a map computes is computed there: a broadcast's rows, n-body's forces, fuse
+    into it without an intermediate), with its accumulators in registers."""
+    j = E.Ident("row_j")
+    element = read(E.Ident("row_v"), E.BinOp(E.BinKind.ADD, E.BinOp(E.BinKind.MUL, INDEX,
+                                                                      i64(length)), j))
+    value = element if elem is acc else E.Cast(acc, element)
+    params = (E.Param("row_b", None), E.Param("row_j", None), E.Param("row_x", None))
+    total: E.Expr = E.Result(E.For(
+        (count(length),), E.NewBuilder(T.Merger(T.Scalar(acc), _MERGERS[how])),
+        E.Lambda(params, E.Merge(E.Ident("row_b"), value))))
+    if how == "mean":
+        total = E.BinOp(E.BinKind.DIV, total, E.Literal(acc, float(length)))
+    # (the vector bound outside the loops: computed once, or element by element in place)
+    return E.Let("row_v", vector, loop([count(rows)], E.NewBuilder(T.Appender(T.Scalar(acc))),
+                                       total))
 
 
 def _whole(how: str, vector: E.Expr, acc: T.ScalarKind, elem: T.ScalarKind) -> E.Expr:

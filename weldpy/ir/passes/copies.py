@@ -17,6 +17,7 @@ one, the producer to read instead.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from dataclasses import dataclass, field
 
 from weldpy.ir import exprs as E
@@ -38,6 +39,7 @@ class _Candidate:
     barrier: int  # the region of the let: a read in another one may not run, or run again
     needs: dict  # name the producer reads -> its binding at the let
     reads: list = field(default_factory=list)  # the iterators reading the whole vector
+    lookups: list = field(default_factory=list)  # the lookups recomputing an element
     other_use: bool = False
 
 
@@ -45,9 +47,12 @@ class _Candidate:
 class CopyPlan:
     dropped: frozenset[int]  # ids of the lets whose vector is never built
     reads: dict[int, E.Expr]  # id of an iterator -> the producer it reads instead
+    lookups: dict[str, E.For]  # a dropped let's name -> the map whose element its lookups
+    # compute (a name bound once in the program: fusion rebuilds the lookups it rewrites)
 
 
 def copy_plan(program: E.Expr) -> CopyPlan:
+    bound = Counter(n.name for n in preorder(program) if isinstance(n, E.Let))
     candidates: dict[object, _Candidate] = {}  # binding key -> candidate
     scope: dict[str, list] = {}  # name -> its bindings, innermost last
     regions = itertools.count(1)
@@ -63,6 +68,9 @@ def copy_plan(program: E.Expr) -> CopyPlan:
             found = candidates.get(_binding(scope, item.name))
             if found is not None:
                 found.other_use = True
+        elif (isinstance(item, E.Lookup) and isinstance(item.data, E.Ident)
+              and bound[item.data.name] == 1 and _element_read(item, scope, candidates)):
+            stack.append(("visit", item.index, region))
         elif isinstance(item, E.Let):
             made = _candidate(item, region, scope)
             if made is not None:
@@ -84,12 +92,15 @@ def copy_plan(program: E.Expr) -> CopyPlan:
             shared = always_evaluated_children(item)
             stack += [("visit", kid, region if k in shared else next(regions))
                       for k, kid in enumerate(kids)]
-    dropped, reads = set(), {}
+    dropped, reads, lookups = set(), {}, {}
     for key, found in candidates.items():
-        if not found.other_use and 1 <= len(found.reads) <= COPY_USES:
+        if not found.other_use and len(found.reads) <= COPY_USES and (
+                found.reads or found.lookups):
             dropped.add(key)
             reads.update({id(it): found.let.value for it in found.reads})
-    return CopyPlan(frozenset(dropped), reads)
+            if found.lookups:
+                lookups[found.let.name] = found.producer
+    return CopyPlan(frozenset(dropped), reads, lookups)
 
 
 def _binding(scope: dict, name: str):
@@ -135,11 +146,49 @@ def _read_by_copy(loop: E.For, it: E.Iter, region: int, scope: dict,
             or not cannot_fail(loop.builder)
             or any(_binding(scope, n) != key for n, key in found.needs.items())):
         return False
-    if len(loop.iters) > 1 and not _maps(found.producer):
+    if len(loop.iters) > 1 and not maps(found.producer):
         return False  # a zip reads element k of each: the producer must be a map
     found.reads.append(it)
     return True
 
 
-def _maps(loop: E.For) -> bool:
+def _element_read(lookup: E.Lookup, scope: dict, candidates: dict) -> bool:
+    """Whether ``lookup`` reads an element of a candidate map at an index in range
+    (``@(inbounds: true)``, which only frontends write) where its element can be computed
+    instead (recorded on the candidate): the map cannot fail (but by a zip of unequal
+    vectors: a frontend's zips are equal by construction), and reads what it read at its
+    let (anywhere: computing an element that cannot fail is unobservable)."""
+    if not (isinstance(lookup.data, E.Ident) and ("inbounds", "true") in lookup.annotations):
+        return False
+    found = candidates.get(_binding(scope, lookup.data.name))
+    if (found is None or not maps(found.producer) or mapped_value(found.producer) is None
+            or any(it.kind is E.IterKind.SCALAR and it.start is not None
+                   for it in found.producer.iters)
+            or any(_binding(scope, n) != key for n, key in found.needs.items())):
+        return False
+    found.lookups.append(lookup)
+    return True
+
+
+def mapped_value(loop: E.For) -> E.Expr | None:
+    """The value a map's body merges (with the lets before its merge), or None when its
+    body is not ``let ...; merge(b, value)``."""
+    b = loop.func.params[0].name
+    body, lets = loop.func.body, []
+    while isinstance(body, E.Let):
+        if b in free_vars(body.value):
+            return None
+        lets.append((body.name, body.value))
+        body = body.body
+    if not (isinstance(body, E.Merge) and isinstance(body.builder, E.Ident)
+            and body.builder.name == b) or b in free_vars(body.value):
+        return None
+    value = body.value
+    for name, bound in reversed(lets):
+        value = E.Let(name, bound, value)
+    return value
+
+
+def maps(loop: E.For) -> bool:
+    """Whether ``loop`` merges exactly once an iteration (a map)."""
     return () in single_merges(loop.func, loop.builder.ty).exact

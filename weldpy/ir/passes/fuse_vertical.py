@@ -38,7 +38,7 @@ from weldpy.ir import exprs as E
 from weldpy.ir import printer
 from weldpy.ir import types as T
 from weldpy.ir.alpha import canonical
-from weldpy.ir.passes.copies import CopyPlan, copy_plan
+from weldpy.ir.passes.copies import CopyPlan, copy_plan, mapped_value, maps
 from weldpy.ir.passes.elements import (
     canonical_iterators,
     distinct_iterators,
@@ -103,6 +103,9 @@ class _Fusion:
     def _visit(self, node: E.Node) -> E.Node:
         while isinstance(node, E.Let) and id(node) in self.plan.dropped:
             node = node.body  # (its vector is copied into every loop reading it)
+        if (isinstance(node, E.Lookup) and isinstance(node.data, E.Ident)
+                and node.data.name in self.plan.lookups):  # (an element computed in place)
+            return self._element_at(self.plan.lookups[node.data.name], node.index)
         if isinstance(node, E.For) and isinstance(node.func, E.Lambda):
             return self._absorb_all(node)
         return node
@@ -149,6 +152,36 @@ class _Fusion:
         for name, value in reversed(hoisted):
             loop = E.Let(name, value, loop)
         return loop
+
+    def _element_at(self, producer: E.For, index: E.Expr) -> E.Expr:
+        """The element at ``index`` (in range) of the map ``producer`` makes, computed:
+        ``let k = index; let i = k; let x = <its iterators' elements k>; value``."""
+        _, i, x = producer.func.params
+        k = self.names.fresh("k")
+        at = E.Ident(k).with_type(T.I64)
+        elements = []
+        lets = []  # (the lets a frontend bound around a map it iterates: kept, outside)
+        for it in producer.iters:
+            data = self.plan.reads.get(id(it), it.data)  # (a map copied here: its element)
+            while isinstance(data, E.Let) and it.kind is E.IterKind.SCALAR:
+                if id(data) not in self.plan.dropped:
+                    lets.append((data.name, data.value))
+                data = data.body
+            inner = _producer(dataclasses.replace(it, data=data))
+            if (inner is not None and it.kind is E.IterKind.SCALAR and it.start is None
+                    and maps(inner) and mapped_value(inner) is not None):
+                elements.append(self._element_at(inner, at))
+            elif it.kind is E.IterKind.RANGE:
+                elements.append(E.BinOp(E.BinKind.ADD, it.start,
+                                        E.BinOp(E.BinKind.MUL, at, it.stride)))
+            else:
+                elements.append(E.Lookup(data, at, annotations=(("inbounds", "true"),)))
+        element = elements[0] if len(elements) == 1 else E.MakeStruct(tuple(elements))
+        value = mapped_value(producer)
+        out = E.Let(k, index, E.Let(i.name, at, E.Let(x.name, element, value)))
+        for name, bound in reversed(lets):
+            out = E.Let(name, bound, out)
+        return out
 
     def _hoist(self, loop: E.For, hoisted: list[tuple[str, E.Expr]]) -> E.For:
         """``loop`` with each iterator over ``let x = v; <loop>`` reading ``<loop>`` (that
