@@ -104,7 +104,15 @@ GOLDEN["a map bound to a scalar's let, in a zip"] = (
     "|v: vec[f64], a: f64| result(let h = a * 3.0; for(v, merger[f64, +], "
     "|c, i, x| let y = x * h; merge(c, x - y)))")
 
+GOLDEN["a map read through lookups in range, computed in place"] = (
+    "|v: vec[f64]| let m = result(for(v, appender[f64], |b, i, x| merge(b, x * 2.0))); "
+    "result(for(rangeiter(0L, 3L, 1L), merger[f64, +], "
+    "|c, j, y| merge(c, @(inbounds: true)lookup(m, j * 2L))))",
+    "|v: vec[f64]| result(for(rangeiter(0L, 3L, 1L), merger[f64, +], |c, j, y| "
+    "merge(c, let k = j * 2L; let x = @(inbounds: true)lookup(v, k); let w = x * 2.0; w)))")
+
 FUSED = {"a map bound to a scalar's let, in a zip": ["map over v"],
+         "a map read through lookups in range, computed in place": [],
          "map then sum": ["map over v"], "map then map using the index": ["map over v"],
          "filter then sum": ["filter over v"], "map into a dictmerger": ["map over v"],
          "two merges an iteration, in order": ["flatten over v"],
@@ -187,6 +195,14 @@ def test_left_alone(name):
     got = fused(text)
     assert same_program(got, SORTED.get(name, text)), name
     assert loop_notes(got, "materialized") == [REASONS[name]]
+
+
+def test_a_map_read_through_a_lookup_that_may_be_out_of_range_stays_materialised():
+    """(Computed in place, an index out of range would raise nothing.)"""
+    text = ("|v: vec[f64]| let m = result(for(v, appender[f64], |b, i, x| merge(b, x * 2.0))); "
+            "result(for(rangeiter(0L, 3L, 1L), merger[f64, +], "
+            "|c, j, y| merge(c, lookup(m, j * 2L))))")
+    assert same_program(fused(text), text)
 
 
 def test_a_let_bound_vector_used_whole_stays_materialised():

@@ -3,7 +3,6 @@ along the last axis run as a loop over rows around a loop over each row, computi
 N x N elements in place (no N x N intermediate: ``weldpy.stats()``), as the Weld paper's
 n-body step needs; results equal NumPy's."""
 
-import importlib.util
 import pathlib
 
 import numpy

@@ -154,34 +154,44 @@ class _Fusion:
         return loop
 
     def _element_at(self, producer: E.For, index: E.Expr) -> E.Expr:
-        """The element at ``index`` (in range) of the map ``producer`` makes, computed:
-        ``let k = index; let i = k; let x = <its iterators' elements k>; value``."""
-        _, i, x = producer.func.params
+        """The element at ``index`` (in range) of the map ``producer`` makes, computed: a
+        chain of lets computing the element of each map it reads (through its iterators)
+        at that index once, then its own (``let i = k; let x = <elements>; value``)."""
         k = self.names.fresh("k")
-        at = E.Ident(k).with_type(T.I64)
+        lets: list[tuple[str, E.Expr]] = [(k, index)]
+        out = self._element(producer, E.Ident(k).with_type(T.I64), lets, {})
+        for name, bound in reversed(lets):
+            out = E.Let(name, bound, out)
+        return out
+
+    def _element(self, producer: E.For, at: E.Expr, lets: list, done: dict) -> E.Expr:
+        """``producer``'s element at ``at``, its lets appended to ``lets`` (``done``: the
+        maps whose element is bound already, by name)."""
+        if id(producer) in done:
+            return E.Ident(done[id(producer)])
+        _, i, x = producer.func.params
         elements = []
-        lets = []  # (the lets a frontend bound around a map it iterates: kept, outside)
         for it in producer.iters:
             data = self.plan.reads.get(id(it), it.data)  # (a map copied here: its element)
             while isinstance(data, E.Let) and it.kind is E.IterKind.SCALAR:
-                if id(data) not in self.plan.dropped:
+                if id(data) not in self.plan.dropped:  # (a frontend's let around a map)
                     lets.append((data.name, data.value))
                 data = data.body
             inner = _producer(dataclasses.replace(it, data=data))
             if (inner is not None and it.kind is E.IterKind.SCALAR and it.start is None
                     and maps(inner) and mapped_value(inner) is not None):
-                elements.append(self._element_at(inner, at))
+                elements.append(self._element(inner, at, lets, done))
             elif it.kind is E.IterKind.RANGE:
                 elements.append(E.BinOp(E.BinKind.ADD, it.start,
                                         E.BinOp(E.BinKind.MUL, at, it.stride)))
             else:
                 elements.append(E.Lookup(data, at, annotations=(("inbounds", "true"),)))
-        element = elements[0] if len(elements) == 1 else E.MakeStruct(tuple(elements))
-        value = mapped_value(producer)
-        out = E.Let(k, index, E.Let(i.name, at, E.Let(x.name, element, value)))
-        for name, bound in reversed(lets):
-            out = E.Let(name, bound, out)
-        return out
+        lets.append((i.name, at))
+        lets.append((x.name, elements[0] if len(elements) == 1
+                     else E.MakeStruct(tuple(elements))))
+        name = done[id(producer)] = self.names.fresh("v")
+        lets.append((name, mapped_value(producer)))
+        return E.Ident(name)
 
     def _hoist(self, loop: E.For, hoisted: list[tuple[str, E.Expr]]) -> E.For:
         """``loop`` with each iterator over ``let x = v; <loop>`` reading ``<loop>`` (that
