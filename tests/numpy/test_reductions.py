@@ -286,3 +286,13 @@ def test_ufunc_reduce_stays_lazy(ufunc, axis, dtype):
     if numpy.shape(want):
         assert ufunc.reduce(wnp.asarray(x), axis=axis, out=out) is out
         assert_like_numpy(out.evaluate(), want)
+
+
+@pytest.mark.parametrize("how", ["sum", "prod"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_sums_and_products_in_bool_are_or_and_and(how, axis):
+    b = numpy.array([[True, False, True], [False, False, True]])
+    want = getattr(numpy, how)(b, axis=axis, dtype=bool)
+    got = getattr(wnp, how)(b, axis=axis, dtype=bool).evaluate()
+    numpy.testing.assert_array_equal(got, want)
+    assert numpy.asarray(got).dtype == numpy.bool_

@@ -83,6 +83,15 @@ amin, amax = min, max
 var, std = _numpys("var"), _numpys("std")
 any, all = _numpys("any"), _numpys("all")  # noqa: A001
 count_nonzero = _numpys("count_nonzero")
+dot, inner, outer = _numpys("dot"), _numpys("inner"), _numpys("outer")
+
+
+def matmul(a, b, **kwargs):
+    if kwargs:
+        return _fallback.call("numpy.matmul", _np.matmul, (a, b), kwargs, _concrete)
+    from weldpy.numpy import products
+
+    return products.matmul(a, b)
 argmin, argmax = _numpys("argmin"), _numpys("argmax")
 nansum, nanmean = _numpys("nansum"), _numpys("nanmean")
 nanmin, nanmax = _numpys("nanmin"), _numpys("nanmax")

@@ -214,6 +214,10 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     # --- NumPy's protocols ----------------------------------------------------------------
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if ufunc is np.matmul and method == "__call__" and not kwargs:
+            from weldpy.numpy import products
+
+            return products.matmul(*inputs)
         if method == "__call__" and set(kwargs) <= {"dtype", "out", "where"}:
             from weldpy.numpy import outputs
 
@@ -256,6 +260,16 @@ class ndarray:  # noqa: N801 (NumPy's name)
 
     def __invert__(self):
         return _ufunc(np.invert, self)
+
+    def __matmul__(self, other):
+        from weldpy.numpy import products
+
+        return products.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from weldpy.numpy import products
+
+        return products.matmul(other, self)
 
     def __pos__(self):
         return self

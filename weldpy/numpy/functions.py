@@ -23,6 +23,7 @@ from weldpy.numpy import (
     concatenation,
     elementwise,
     outputs,
+    products,
     reductions,
     rolling,
     scans,
@@ -231,3 +232,6 @@ for _name, _ufunc in (("cumsum", np.add), ("cumprod", np.multiply)):
     _LAZY[getattr(np, _name)] = (functools.partial(scans.cumulative, _ufunc),
                                  {"a", "axis", "dtype", "out"})
 _LAZY[np.count_nonzero] = (_statistic("count_nonzero"), {"a", "axis", "keepdims"})
+_LAZY[np.dot] = (products.dot, {"a", "b", "out"})
+_LAZY[np.inner] = (products.inner, {"a", "b"})
+_LAZY[np.outer] = (products.outer, {"a", "b", "out"})

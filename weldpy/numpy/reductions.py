@@ -103,7 +103,7 @@ def reduce(how: str, x, axis=None, dtype=None, keepdims: bool = False):
         return ndarray(node, reduced_shape(a.shape, axes, keepdims), out)
 
     def build(exprs):
-        total = into_slots(exprs[0], a.shape, kept, _MERGERS[how], acc,
+        total = into_slots(exprs[0], a.shape, kept, _merger(how, acc), acc,
                            ELEMENT if elem is acc else E.Cast(acc, ELEMENT))
         if how != "mean":
             return total
@@ -150,6 +150,15 @@ def _check_float_errors(how: str, source: Lazy, node: Lazy, elem: T.ScalarKind,
                      modes, check_node)
 
 
+def _merger(how: str, acc: T.ScalarKind) -> T.BuilderOp:
+    """The merger of reduction ``how`` accumulating in ``acc``: for booleans (``sum`` or
+    ``prod`` with ``dtype=bool``), NumPy's ``or`` and ``and``."""
+    op = _MERGERS[how]
+    if acc is T.ScalarKind.BOOL and op in (T.BuilderOp.ADD, T.BuilderOp.MUL):
+        return T.BuilderOp.MAX if op is T.BuilderOp.ADD else T.BuilderOp.MIN
+    return op
+
+
 def into_slots(vector: E.Expr, shape: tuple, kept: tuple, op: T.BuilderOp,
                acc: T.ScalarKind, value: E.Expr) -> E.Expr:
     """One loop over ``vector`` (of ``shape``) merging ``value`` (of its index and element)
@@ -177,7 +186,7 @@ def _rows(how: str, vector: E.Expr, rows: int, length: int, acc: T.ScalarKind,
     value = element if elem is acc else E.Cast(acc, element)
     params = (E.Param("row_b", None), E.Param("row_j", None), E.Param("row_x", None))
     total: E.Expr = E.Result(E.For(
-        (count(length),), E.NewBuilder(T.Merger(T.Scalar(acc), _MERGERS[how])),
+        (count(length),), E.NewBuilder(T.Merger(T.Scalar(acc), _merger(how, acc))),
         E.Lambda(params, E.Merge(E.Ident("row_b"), value))))
     if how == "mean":
         total = E.BinOp(E.BinKind.DIV, total, E.Literal(acc, float(length)))
@@ -188,7 +197,7 @@ def _rows(how: str, vector: E.Expr, rows: int, length: int, acc: T.ScalarKind,
 
 def _whole(how: str, vector: E.Expr, acc: T.ScalarKind, elem: T.ScalarKind) -> E.Expr:
     value = ELEMENT if elem is acc else E.Cast(acc, ELEMENT)
-    total = loop([over(vector)], E.NewBuilder(T.Merger(T.Scalar(acc), _MERGERS[how])), value)
+    total = loop([over(vector)], E.NewBuilder(T.Merger(T.Scalar(acc), _merger(how, acc))), value)
     if how != "mean":
         return total
     # (the count from the vector, not a literal: one program for every length)
