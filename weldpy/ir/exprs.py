@@ -21,6 +21,10 @@ from dataclasses import dataclass, field, fields
 from weldpy.ir.types import BuilderType, ScalarKind, Type
 
 Annotations = tuple[tuple[str, str], ...]
+# a lookup a frontend built at an index in range by construction (a broadcast offset, a
+# view's element, a checked index): the optimiser may move or copy it as one that cannot
+# fail; generated code still checks it
+INBOUNDS: Annotations = (("inbounds", "true"),)
 
 
 class UnaryKind(enum.Enum):

@@ -36,14 +36,10 @@ def loop_into(iters, builders: tuple[E.Expr, ...], values: tuple[E.Expr, ...]) -
                  E.MakeStruct(tuple(E.Result(E.GetField(r, k)) for k in range(len(values)))))
 
 
-INBOUNDS = (("inbounds", "true"),)
-
-
 def read(vector: E.Expr, index: E.Expr) -> E.Lookup:
     """``lookup(vector, index)`` at an index in range by construction (a broadcast offset,
-    a view's element, a checked index): annotated ``inbounds``, so that the optimiser may
-    move or copy it as an expression that cannot fail (generated code still checks it)."""
-    return E.Lookup(vector, index, annotations=INBOUNDS)
+    a view's element, a checked index): annotated ``E.INBOUNDS``."""
+    return E.Lookup(vector, index, annotations=E.INBOUNDS)
 
 
 def over(vector: E.Expr) -> E.Iter:

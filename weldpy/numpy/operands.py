@@ -24,6 +24,7 @@ from weldpy.lazy import Lazy
 from weldpy.numpy.dtypes import compute_kind, flat_input
 
 _WEAK = (int, float)  # (NEP 50: a Python bool is NumPy's bool, not weak)
+_PYTHON_TYPE = {"f": float, "i": int}  # a dtype kind -> the Python scalar it holds exactly
 
 
 class Operand(NamedTuple):  # (a tuple: made for every operand of every call, cheaply)
@@ -75,7 +76,7 @@ class Operand(NamedTuple):  # (a tuple: made for every operand of every call, ch
         """This concrete scalar, cast as ``literal_expr`` casts it, as a program input (a
         0-d lazy operand whose key holds no value)."""
         literal, native = self.literal, kind.dtype
-        if dtype == native and (type(literal) is {"f": float, "i": int}.get(native.kind)
+        if dtype == native and (type(literal) is _PYTHON_TYPE.get(native.kind)
                                 or getattr(literal, "dtype", None) == native):
             value = native.type(literal)  # (the common cases, exact, without NumPy arrays)
         else:

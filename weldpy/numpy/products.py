@@ -23,10 +23,8 @@ _NEW = None  # np.newaxis
 def dot(a, b):
     """``np.dot(a, b)`` for operands of at most 2 dimensions (0-d: a product)."""
     a, b = _lazy(a), _lazy(b)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    if a.ndim > 2 or b.ndim > 2:
-        return _numpys(np.dot, a, b)
+    if a.ndim == 0 or b.ndim == 0 or a.ndim > 2 or b.ndim > 2:
+        return _scalar_or_numpys(np.dot, a, b)
     inner_a, inner_b = a.shape[-1], b.shape[0]
     if inner_a != inner_b:
         raise WeldShapeError(f"shapes {a.shape} and {b.shape} not aligned: {inner_a} (dim "
@@ -55,10 +53,8 @@ def matmul(a, b):
 def inner(a, b):
     """``np.inner(a, b)``: sums over the last axes of both (0-d: a product)."""
     a, b = _lazy(a), _lazy(b)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    if a.ndim > 2 or b.ndim > 2:
-        return _numpys(np.inner, a, b)
+    if a.ndim == 0 or b.ndim == 0 or a.ndim > 2 or b.ndim > 2:
+        return _scalar_or_numpys(np.inner, a, b)
     if a.shape[-1] != b.shape[-1]:
         raise WeldShapeError(f"shapes {a.shape} and {b.shape} not aligned: "
                              f"{a.shape[-1]} (dim {a.ndim - 1}) != {b.shape[-1]} "
@@ -82,6 +78,14 @@ def _product(a, b):
     if a.ndim == 1:
         return (a[:, _NEW] * b).sum(axis=0, dtype=dtype)
     return (a[:, :, _NEW] * b[_NEW, :, :]).sum(axis=1, dtype=dtype)
+
+
+def _scalar_or_numpys(func, a, b):
+    """``func(a, b)`` of a 0-d operand (a product), or of one of more than 2 dimensions
+    (NumPy's, visibly)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    return _numpys(func, a, b)
 
 
 def _numpys(func, a, b):

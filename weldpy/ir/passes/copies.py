@@ -68,8 +68,7 @@ def copy_plan(program: E.Expr) -> CopyPlan:
             found = candidates.get(_binding(scope, item.name))
             if found is not None:
                 found.other_use = True
-        elif (isinstance(item, E.Lookup) and isinstance(item.data, E.Ident)
-              and bound[item.data.name] == 1 and _element_read(item, scope, candidates)):
+        elif isinstance(item, E.Lookup) and _element_read(item, scope, candidates, bound):
             stack.append(("visit", item.index, region))
         elif isinstance(item, E.Let):
             made = _candidate(item, region, scope)
@@ -152,13 +151,15 @@ def _read_by_copy(loop: E.For, it: E.Iter, region: int, scope: dict,
     return True
 
 
-def _element_read(lookup: E.Lookup, scope: dict, candidates: dict) -> bool:
+def _element_read(lookup: E.Lookup, scope: dict, candidates: dict, bound: Counter) -> bool:
     """Whether ``lookup`` reads an element of a candidate map at an index in range
     (``@(inbounds: true)``, which only frontends write) where its element can be computed
     instead (recorded on the candidate): the map cannot fail (but by a zip of unequal
     vectors: a frontend's zips are equal by construction), and reads what it read at its
-    let (anywhere: computing an element that cannot fail is unobservable)."""
-    if not (isinstance(lookup.data, E.Ident) and ("inbounds", "true") in lookup.annotations):
+    let (anywhere: computing an element that cannot fail is unobservable), bound once in
+    the program (``bound``: let names' counts) as the plan names it."""
+    if not (isinstance(lookup.data, E.Ident) and E.INBOUNDS[0] in lookup.annotations
+            and bound[lookup.data.name] == 1):
         return False
     found = candidates.get(_binding(scope, lookup.data.name))
     if (found is None or not maps(found.producer) or mapped_value(found.producer) is None

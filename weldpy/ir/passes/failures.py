@@ -51,7 +51,7 @@ def safe_node(node: E.Node, merges: bool = False) -> bool:
             node.ty is not None and isinstance(node.ty, T.Scalar) and node.ty.kind.is_float
         ) or (isinstance(node.right, E.Literal) and node.right.value not in (0, -1))
     if isinstance(node, E.Lookup):
-        return ("inbounds", "true") in node.annotations
+        return E.INBOUNDS[0] in node.annotations
     if isinstance(node, E.Merge):  # (a vecmerger's merge checks its index)
         ty = node.builder.ty
         return merges and not (ty is None or _has_vecmerger(ty))

@@ -11,10 +11,11 @@ linear in the program (recursive, on a deep stack).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from weldpy.deepstack import call_deep
 from weldpy.ir import exprs as E
-from weldpy.ir.passes.places import binds, names_in, substitute
+from weldpy.ir.passes.places import binds, names_in, substitute, typed_like
 from weldpy.ir.traverse import children, rebuild
 
 
@@ -32,13 +33,22 @@ class _Floating:
     def visit(self, node: E.Node) -> E.Node:
         if not isinstance(node, E.Let):
             return rebuild(node, [self.visit(kid) for kid in children(node)])
-        value, body = self.visit(node.value), node.body
-        floated = []
-        while isinstance(value, E.Let) and not binds(value.body, value.name):
-            new = next(self.fresh)  # (a fresh name: nothing the body reads is shadowed)
-            floated.append((new, value.value))
-            value = substitute(value.body, {value.name: E.Ident(new)})
-        out = E.Let(node.name, value, self.visit(body), annotations=node.annotations)
+        floated, value = peel_lets(self.visit(node.value), lambda: next(self.fresh))
+        out = E.Let(node.name, value, self.visit(node.body), annotations=node.annotations)
         for name, bound in reversed(floated):
             out = E.Let(name, bound, out)
         return out
+
+
+def peel_lets(expr: E.Expr, fresh: Callable[[], str],
+              movable: Callable[[E.Expr], bool] = lambda value: True
+              ) -> tuple[list[tuple[str, E.Expr]], E.Expr]:
+    """The lets at the head of ``expr`` whose values are ``movable`` (each under a ``fresh``
+    name, so nothing they are moved around is shadowed), and the rest, reading those names;
+    a let whose name its body binds again stays."""
+    lets = []
+    while isinstance(expr, E.Let) and movable(expr.value) and not binds(expr.body, expr.name):
+        name = fresh()
+        lets.append((name, expr.value))
+        expr = substitute(expr.body, {expr.name: typed_like(E.Ident(name), expr.value)})
+    return lets, expr

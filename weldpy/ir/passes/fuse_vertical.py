@@ -48,8 +48,8 @@ from weldpy.ir.passes.elements import (
     replace_element,
 )
 from weldpy.ir.passes.failures import body_cannot_fail, cannot_fail
-from weldpy.ir.passes.floating import float_lets
-from weldpy.ir.passes.places import binds, names_in, substitute
+from weldpy.ir.passes.floating import float_lets, peel_lets
+from weldpy.ir.passes.places import names_in, substitute, typed_like
 from weldpy.ir.passes.provenance import FUSED, MATERIALIZED, annotate, annotation
 from weldpy.ir.passes.unpack import unpack
 from weldpy.ir.traverse import free_vars, preorder, rewrite_bottom_up, rewrite_top_down
@@ -177,7 +177,7 @@ class _Fusion:
                 if id(data) not in self.plan.dropped:  # (a frontend's let around a map)
                     lets.append((data.name, data.value))
                 data = data.body
-            inner = _producer(dataclasses.replace(it, data=data))
+            inner = _appending(data)
             if (inner is not None and it.kind is E.IterKind.SCALAR and it.start is None
                     and maps(inner) and mapped_value(inner) is not None):
                 elements.append(self._element(inner, at, lets, done))
@@ -185,7 +185,7 @@ class _Fusion:
                 elements.append(E.BinOp(E.BinKind.ADD, it.start,
                                         E.BinOp(E.BinKind.MUL, at, it.stride)))
             else:
-                elements.append(E.Lookup(data, at, annotations=(("inbounds", "true"),)))
+                elements.append(E.Lookup(data, at, annotations=E.INBOUNDS))
         lets.append((i.name, at))
         lets.append((x.name, elements[0] if len(elements) == 1
                      else E.MakeStruct(tuple(elements))))
@@ -200,12 +200,8 @@ class _Fusion:
         broadcast 0-d operand, bound outside the loop that reads it, is such a let."""
         iters = list(loop.iters)
         for p, it in enumerate(iters):
-            data = it.data
-            while (isinstance(data, E.Let) and cannot_fail(data.value)
-                   and not binds(data.body, data.name)):
-                name = self.names.fresh("h")
-                hoisted.append((name, data.value))
-                data = substitute(data.body, {data.name: _typed_as(E.Ident(name), data.value)})
+            lets, data = peel_lets(it.data, lambda: self.names.fresh("h"), cannot_fail)
+            hoisted += lets
             if data is not it.data:
                 iters[p] = dataclasses.replace(it, data=data)
         return loop if iters == list(loop.iters) else dataclasses.replace(loop,
@@ -335,7 +331,11 @@ def _shown(it: E.Iter) -> str:
 
 def _producer(it: E.Iter) -> E.For | None:
     """The loop whose appender's vector iterator ``it`` reads, if any."""
-    data = it.data
+    return _appending(it.data)
+
+
+def _appending(data: E.Expr) -> E.For | None:
+    """The loop whose appender's vector ``data`` is, if any."""
     if not (isinstance(data, E.Result) and isinstance(data.builder, E.For)):
         return None
     new = data.builder.builder
@@ -425,7 +425,7 @@ class _Spine:
         self.sites += 1
         y_k = self.names.fresh("y")
         bindings = [(y_k, element)]
-        fields = self.consumed(_typed_as(E.Ident(y_k), element))
+        fields = self.consumed(typed_like(E.Ident(y_k), element))
         is_builder = isinstance(builder, E.Ident) and builder.name == self.c
         if self.bind:
             if self.index is not None:
@@ -435,7 +435,7 @@ class _Spine:
             body = replace_element(self.consume, self.y, fields, bind=True)
         else:
             c_k = self.names.fresh("c")
-            renames = {self.c: E.Ident(self.c) if is_builder else _typed_as(E.Ident(c_k),
+            renames = {self.c: E.Ident(self.c) if is_builder else typed_like(E.Ident(c_k),
                                                                             builder)}
             if not is_builder:
                 bindings.insert(0, (c_k, builder))
@@ -448,11 +448,6 @@ class _Spine:
         for name, value in reversed(bindings):
             body = E.Let(name, value, body)
         return body
-
-
-def _typed_as(node: E.Expr, like: E.Expr) -> E.Expr:
-    """``node`` with ``like``'s type (a name bound to ``like``), if that is known."""
-    return node if like.ty is None else node.with_type(like.ty)
 
 
 def _merges_per_iteration(node: E.Expr, b: str, aliases: frozenset = frozenset()

@@ -112,6 +112,11 @@ def substitute(expr: E.Expr, values: dict[str, E.Expr]) -> E.Expr:
                              if isinstance(n, E.Ident) else n)
 
 
+def typed_like(node: E.Expr, like: E.Expr) -> E.Expr:
+    """``node`` with ``like``'s type (a name bound to ``like``), if that is known."""
+    return node if like.ty is None else node.with_type(like.ty)
+
+
 def binds(node: E.Expr, name: str) -> bool:
     """Whether a let or lambda in ``node`` binds ``name``."""
     return any(isinstance(n, E.Let) and n.name == name or isinstance(n, E.Lambda)
